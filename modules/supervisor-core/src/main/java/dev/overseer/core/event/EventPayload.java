@@ -1,0 +1,169 @@
+package dev.overseer.core.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overseer.core.json.Json;
+
+/** The typed content of a run event (SPEC §4); each kind knows its wire type and its payload JSON. */
+public sealed interface EventPayload {
+    /** The event's {@code type} on the wire. */
+    String type();
+
+    /** The event's {@code payload} object on the wire. */
+    ObjectNode toJson();
+
+    /** Whether this payload ends a run; a run emits exactly one, last. */
+    default boolean terminal() {
+        return false;
+    }
+
+    /** An agent began working; {@code parentAgent} is null for the top-level agent. */
+    record AgentStarted(String parentAgent) implements EventPayload {
+        @Override
+        public String type() {
+            return "agent_started";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("parent_agent", parentAgent);
+        }
+    }
+
+    /** What the agent is about to do, in words. */
+    record AgentThinking(String text) implements EventPayload {
+        @Override
+        public String type() {
+            return "agent_thinking";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("text", text);
+        }
+    }
+
+    /** A piece of streamed output. */
+    record AgentMessageDelta(String text) implements EventPayload {
+        @Override
+        public String type() {
+            return "agent_message_delta";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("text", text);
+        }
+    }
+
+    /** A tool call is starting. */
+    record ToolExecuting(String toolCallId, String tool, JsonNode arguments) implements EventPayload {
+        @Override
+        public String type() {
+            return "tool_executing";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            ObjectNode node = Json.object().put("tool_call_id", toolCallId).put("tool", tool);
+            node.set("arguments", arguments);
+            return node;
+        }
+    }
+
+    /** A tool call finished, with its result or an error. */
+    record ToolCompleted(String toolCallId, String tool, JsonNode result, long durationMs, String error)
+            implements EventPayload {
+        @Override
+        public String type() {
+            return "tool_completed";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            ObjectNode node = Json.object().put("tool_call_id", toolCallId).put("tool", tool);
+            node.set("result", result);
+            return node.put("duration_ms", durationMs).put("error", error);
+        }
+    }
+
+    /** An agent finished with its output. */
+    record AgentCompleted(String output) implements EventPayload {
+        @Override
+        public String type() {
+            return "agent_completed";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("output", output);
+        }
+    }
+
+    /** An agent hit an error. */
+    record AgentError(String code, String message) implements EventPayload {
+        @Override
+        public String type() {
+            return "agent_error";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("code", code).put("message", message);
+        }
+    }
+
+    /** Terminal: the run completed. */
+    record RunCompleted(String output) implements EventPayload {
+        @Override
+        public String type() {
+            return "run_completed";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("output", output);
+        }
+
+        @Override
+        public boolean terminal() {
+            return true;
+        }
+    }
+
+    /** Terminal: the run failed. */
+    record RunFailed(String code, String message) implements EventPayload {
+        @Override
+        public String type() {
+            return "run_failed";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object().put("code", code).put("message", message);
+        }
+
+        @Override
+        public boolean terminal() {
+            return true;
+        }
+    }
+
+    /** Terminal: the run was cancelled. */
+    record RunCancelled() implements EventPayload {
+        @Override
+        public String type() {
+            return "run_cancelled";
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Json.object();
+        }
+
+        @Override
+        public boolean terminal() {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.overseer.core.event;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+import dev.overseer.core.json.Json;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One sequenced event of one run, already encoded: {@code json} is exactly what clients receive live,
+ * what is stored, and what a replay sends again.
+ */
+public record RunEvent(RunId runId, ThreadId threadId, int seq, String type, boolean terminal, String json) {
+    public RunEvent {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(threadId, "threadId");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(json, "json");
+        if (seq < 1) {
+            throw new IllegalArgumentException("seq starts at 1, got " + seq);
+        }
+    }
+
+    /** Encodes a payload as the event with this run, thread, sequence number, time and agent. */
+    public static RunEvent encode(RunId runId, ThreadId threadId, int seq, Instant timestamp, String agent,
+            EventPayload payload) {
+        ObjectNode node = Json.object()
+                .put("type", payload.type())
+                .put("run_id", runId.value())
+                .put("thread_id", threadId.value())
+                .put("seq", seq)
+                .put("timestamp", Json.timestamp(timestamp))
+                .put("agent", agent);
+        node.set("payload", payload.toJson());
+        return new RunEvent(runId, threadId, seq, payload.type(), payload.terminal(), Json.write(node));
+    }
+
+    /** Whether a stored type names a terminal event. */
+    public static boolean isTerminalType(String type) {
+        return type.equals("run_completed") || type.equals("run_failed") || type.equals("run_cancelled");
+    }
+}

@@ -1,0 +1,17 @@
+package dev.overseer.core.model;
+
+import dev.overseer.core.tool.Tool;
+import java.util.List;
+
+/** What a model is asked for one step of a run: the agent's instructions, the conversation, the tools. */
+public record ModelRequest(String agent, String systemPrompt, List<ConversationItem> conversation, List<Tool> tools) {
+    public ModelRequest {
+        conversation = List.copyOf(conversation);
+        tools = List.copyOf(tools);
+    }
+
+    /** The most recent conversation item. */
+    public ConversationItem last() {
+        return conversation.get(conversation.size() - 1);
+    }
+}

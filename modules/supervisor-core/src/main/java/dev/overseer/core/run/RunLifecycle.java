@@ -1,0 +1,71 @@
+package dev.overseer.core.run;
+
+import dev.overseer.context.RunId;
+import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.store.EventWriter;
+import dev.overseer.core.store.RunFinish;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a running supervisor does to the shared machinery: every event goes to the batched writer and to
+ * the run's live stream; the end of a run waits until it is durable, then publishes the terminal event
+ * and leaves the registry.
+ */
+@Singleton
+public final class RunLifecycle {
+    private static final Logger LOG = LoggerFactory.getLogger(RunLifecycle.class);
+    private static final long DURABILITY_WAIT_SECONDS = 30;
+
+    private final EventWriter writer;
+    private final RunRegistry registry;
+
+    @Inject
+    public RunLifecycle(EventWriter writer, RunRegistry registry) {
+        this.writer = writer;
+        this.registry = registry;
+    }
+
+    public ActiveRun.StopReason attach(ActiveRun run, Thread thread) {
+        return run.attach(thread);
+    }
+
+    public void started(RunId runId, Instant at) {
+        writer.started(runId, at);
+    }
+
+    public ActiveRun.StopReason stopReasonOf(ActiveRun run) {
+        return run.stopReason();
+    }
+
+    public void beginFinishing(ActiveRun run) {
+        run.beginFinishing();
+    }
+
+    /** Persists (asynchronously) and publishes one non-terminal event. */
+    public void emit(ActiveRun run, RunEvent event) {
+        writer.append(event);
+        run.publish(event);
+    }
+
+    /** Persists the terminal event and the run's outcome, waits until they are committed, then publishes. */
+    public void finish(ActiveRun run, RunEvent terminal, RunFinish outcome) {
+        writer.append(terminal);
+        try {
+            writer.finish(outcome).get(DURABILITY_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.error("run {} ended but its outcome could not be stored; clients are told anyway", run.runId(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            run.publish(terminal);
+            registry.remove(run);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.overseer.core.store;
+
+import dev.overseer.context.RunId;
+import dev.overseer.context.UserId;
+import dev.overseer.core.event.EventPayload;
+import dev.overseer.core.event.RunEvent;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** Runs: their admission onto a thread, their status, and recovery of runs a dead process left behind. */
+@Singleton
+public final class RunStore {
+    private static final RunMapper MAPPER = new RunMapper();
+
+    /** What came of asking to start a run on a thread. */
+    public enum Admission {
+        ADMITTED,
+        THREAD_NOT_FOUND,
+        THREAD_BUSY
+    }
+
+    private final Jdbi jdbi;
+    private final ThreadStore threads;
+    private final MessageStore messages;
+    private final Clock clock;
+
+    @Inject
+    public RunStore(Jdbi jdbi, ThreadStore threads, MessageStore messages, Clock clock) {
+        this.jdbi = jdbi;
+        this.threads = threads;
+        this.messages = messages;
+        this.clock = clock;
+    }
+
+    /**
+     * In one transaction: creates the thread if {@code newThread} is given, makes the run the thread's
+     * active run, stores the run as queued and the user's message. Nothing is stored unless admitted.
+     */
+    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage) {
+        return jdbi.inTransaction(handle -> {
+            if (newThread != null) {
+                threads.insert(handle, newThread);
+            }
+            long now = run.createdAt().toEpochMilli();
+            if (!threads.claim(handle, run.userId(), run.threadId(), run.id(), now)) {
+                boolean exists = threads.find(handle, run.userId(), run.threadId()).isPresent();
+                handle.rollback();
+                return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
+            }
+            handle.createUpdate("""
+                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at)
+                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created)""")
+                    .bind("id", run.id().value())
+                    .bind("thread", run.threadId().value())
+                    .bind("user", run.userId().value())
+                    .bind("agent", run.agent())
+                    .bind("status", run.status().wire())
+                    .bind("origin", run.origin())
+                    .bind("created", now)
+                    .execute();
+            messages.insert(handle, userMessage);
+            return Admission.ADMITTED;
+        });
+    }
+
+    /** The run if it exists and belongs to this user. */
+    public Optional<RunRecord> find(UserId user, RunId id) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM runs WHERE id = :id AND user_id = :user")
+                .bind("id", id.value())
+                .bind("user", user.value())
+                .map(MAPPER)
+                .findOne());
+    }
+
+    void markStarted(Handle handle, RunId id, Instant startedAt) {
+        handle.createUpdate("UPDATE runs SET status = :status, started_at = :started WHERE id = :id AND status = :queued")
+                .bind("status", RunStatus.RUNNING.wire())
+                .bind("started", startedAt.toEpochMilli())
+                .bind("id", id.value())
+                .bind("queued", RunStatus.QUEUED.wire())
+                .execute();
+    }
+
+    void finish(Handle handle, RunFinish finish) {
+        handle.createUpdate("""
+                UPDATE runs SET status = :status, finished_at = :finished, output = :output,
+                       error_code = :code, error_message = :message,
+                       started_at = COALESCE(started_at, :finished)
+                WHERE id = :id""")
+                .bind("status", finish.status().wire())
+                .bind("finished", finish.finishedAt().toEpochMilli())
+                .bind("output", finish.output())
+                .bind("code", finish.errorCode())
+                .bind("message", finish.errorMessage())
+                .bind("id", finish.runId().value())
+                .execute();
+        if (finish.assistantMessage() != null) {
+            messages.insert(handle, finish.assistantMessage());
+        }
+        threads.release(handle, finish.threadId(), finish.runId(), finish.finishedAt().toEpochMilli());
+    }
+
+    /**
+     * Marks every run a previous process left queued or running as failed with code
+     * {@code interrupted}, appends its terminal {@code run_failed} event and frees its thread.
+     * Returns how many runs it closed.
+     */
+    public int failInterrupted() {
+        return jdbi.inTransaction(handle -> {
+            List<RunRecord> orphans = handle.createQuery("SELECT * FROM runs WHERE status IN (:queued, :running)")
+                    .bind("queued", RunStatus.QUEUED.wire())
+                    .bind("running", RunStatus.RUNNING.wire())
+                    .map(MAPPER)
+                    .list();
+            Instant now = clock.instant();
+            for (RunRecord run : orphans) {
+                int lastSeq = handle.createQuery("SELECT COALESCE(MAX(seq), 0) FROM run_events WHERE run_id = :run")
+                        .bind("run", run.id().value())
+                        .mapTo(Integer.class)
+                        .one();
+                String message = "the server stopped while this run was active";
+                RunEvent terminal = RunEvent.encode(run.id(), run.threadId(), lastSeq + 1, now, run.agent(),
+                        new EventPayload.RunFailed("interrupted", message));
+                EventWriter.insertEvents(handle, List.of(terminal));
+                finish(handle, new RunFinish(run.id(), run.threadId(), RunStatus.FAILED, now, null,
+                        "interrupted", message, null));
+            }
+            return orphans.size();
+        });
+    }
+}

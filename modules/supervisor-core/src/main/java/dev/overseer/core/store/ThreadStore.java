@@ -1,0 +1,113 @@
+package dev.overseer.core.store;
+
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+import dev.overseer.context.UserId;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** Threads, always read and written on behalf of their owner. */
+@Singleton
+public final class ThreadStore {
+    private static final ThreadMapper MAPPER = new ThreadMapper();
+
+    private final Jdbi jdbi;
+
+    @Inject
+    public ThreadStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public void insert(ThreadRecord thread) {
+        jdbi.useHandle(handle -> insert(handle, thread));
+    }
+
+    void insert(Handle handle, ThreadRecord thread) {
+        handle.createUpdate("""
+                INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
+                VALUES (:id, :user, :title, :metadata, NULL, :created, :updated)""")
+                .bind("id", thread.id().value())
+                .bind("user", thread.userId().value())
+                .bind("title", thread.title())
+                .bind("metadata", thread.metadataJson())
+                .bind("created", thread.createdAt().toEpochMilli())
+                .bind("updated", thread.updatedAt().toEpochMilli())
+                .execute();
+    }
+
+    /** The thread if it exists and belongs to this user; another user's thread is simply absent. */
+    public Optional<ThreadRecord> find(UserId user, ThreadId id) {
+        return jdbi.withHandle(handle -> find(handle, user, id));
+    }
+
+    Optional<ThreadRecord> find(Handle handle, UserId user, ThreadId id) {
+        return handle.createQuery("SELECT * FROM threads WHERE id = :id AND user_id = :user")
+                .bind("id", id.value())
+                .bind("user", user.value())
+                .map(MAPPER)
+                .findOne();
+    }
+
+    /**
+     * Makes {@code run} the thread's one active run, and touches the thread. False when the thread is
+     * absent, another user's, or already busy.
+     */
+    boolean claim(Handle handle, UserId user, ThreadId id, RunId run, long nowMillis) {
+        return handle.createUpdate("""
+                UPDATE threads SET active_run_id = :run, updated_at = :now
+                WHERE id = :id AND user_id = :user AND active_run_id IS NULL""")
+                .bind("run", run.value())
+                .bind("now", nowMillis)
+                .bind("id", id.value())
+                .bind("user", user.value())
+                .execute() == 1;
+    }
+
+    /** Frees the thread of a finished run. */
+    void release(Handle handle, ThreadId id, RunId run, long nowMillis) {
+        handle.createUpdate("""
+                UPDATE threads SET active_run_id = NULL, updated_at = :now
+                WHERE id = :id AND active_run_id = :run""")
+                .bind("now", nowMillis)
+                .bind("id", id.value())
+                .bind("run", run.value())
+                .execute();
+    }
+
+    /** The user's threads, most recently updated first. */
+    public Page<ThreadRecord> list(UserId user, String cursor, int limit) {
+        return jdbi.withHandle(handle -> {
+            var query = cursor == null
+                    ? handle.createQuery("""
+                            SELECT * FROM threads WHERE user_id = :user
+                            ORDER BY updated_at DESC, id DESC LIMIT :limit""")
+                    : handle.createQuery("""
+                            SELECT * FROM threads WHERE user_id = :user
+                              AND (updated_at < :updated OR (updated_at = :updated AND id < :id))
+                            ORDER BY updated_at DESC, id DESC LIMIT :limit""");
+            if (cursor != null) {
+                String key = Cursors.decode(cursor);
+                int bar = key.indexOf('|');
+                if (bar < 1) {
+                    throw new InvalidCursorException();
+                }
+                try {
+                    query.bind("updated", Long.parseLong(key.substring(0, bar))).bind("id", key.substring(bar + 1));
+                } catch (NumberFormatException e) {
+                    throw new InvalidCursorException();
+                }
+            }
+            List<ThreadRecord> rows = query.bind("user", user.value()).bind("limit", limit + 1).map(MAPPER).list();
+            if (rows.size() <= limit) {
+                return new Page<>(rows, null);
+            }
+            ThreadRecord last = rows.get(limit - 1);
+            return new Page<>(rows.subList(0, limit),
+                    Cursors.encode(last.updatedAt().toEpochMilli() + "|" + last.id().value()));
+        });
+    }
+}

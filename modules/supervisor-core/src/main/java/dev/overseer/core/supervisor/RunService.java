@@ -1,0 +1,188 @@
+package dev.overseer.core.supervisor;
+
+import dev.overseer.context.ExecutionContext;
+import dev.overseer.context.RunId;
+import dev.overseer.context.UserId;
+import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.RunRegistry;
+import dev.overseer.core.run.RunRejectedException;
+import dev.overseer.core.run.RunRejectedException.Reason;
+import dev.overseer.core.store.EventStore;
+import dev.overseer.core.store.RunRecord;
+import dev.overseer.core.store.RunStore;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor core's front door for both transports: start a run, find it, read or follow its
+ * events, cancel it. Every call names the caller; another user's run behaves as if it did not exist.
+ */
+@Singleton
+public final class RunService {
+    private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
+    private static final int MAX_EVENTS_PER_READ = 10_000;
+
+    private final SupervisorFactory supervisors;
+    private final AgentCatalog agents;
+    private final RunRegistry registry;
+    private final RunStore runs;
+    private final EventStore events;
+    private final RunLimits limits;
+    private volatile boolean accepting = true;
+
+    @Inject
+    public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
+            EventStore events, RunLimits limits) {
+        this.supervisors = supervisors;
+        this.agents = agents;
+        this.registry = registry;
+        this.runs = runs;
+        this.events = events;
+        this.limits = limits;
+    }
+
+    /**
+     * Admits and starts a run for the caller and thread of {@code context}. On return the run and the
+     * user's message are stored and the run executes on its own virtual thread; follow it through the
+     * returned stream.
+     */
+    public ActiveRun start(ExecutionContext context, RunStart start) {
+        String content = start.content();
+        if (content == null || content.isBlank()) {
+            throw new RunRejectedException(Reason.INVALID_MESSAGE, "content must be a non-blank string");
+        }
+        if (content.length() > limits.maxContentChars()) {
+            throw new RunRejectedException(Reason.INVALID_MESSAGE,
+                    "content is longer than " + limits.maxContentChars() + " characters");
+        }
+        String agentName = start.agent() == null ? AgentCatalog.DEFAULT_AGENT : start.agent();
+        Agent agent = agents.find(agentName).orElseThrow(() -> new RunRejectedException(Reason.INVALID_MESSAGE,
+                "unknown agent '" + agentName + "'"));
+        if (!accepting) {
+            throw new RunRejectedException(Reason.UNAVAILABLE, "the server is shutting down");
+        }
+        UserId user = context.userId();
+        if (!registry.reserve(user, limits.maxActiveRunsPerUser())) {
+            throw new RunRejectedException(Reason.TOO_MANY_RUNS,
+                    "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
+        }
+        boolean admitted = false;
+        try {
+            Supervisor supervisor = supervisors.create(context, agent);
+            switch (supervisor.accept(content, start.newThread())) {
+                case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+                case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
+                        "the thread already has an active run");
+                case ADMITTED -> admitted = true;
+            }
+            ActiveRun stream = supervisor.stream();
+            registry.add(stream);
+            Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
+            return stream;
+        } finally {
+            if (!admitted) {
+                registry.release(user);
+            }
+        }
+    }
+
+    /** The caller's run, as stored. */
+    public Optional<RunRecord> find(UserId user, RunId run) {
+        return runs.find(user, run);
+    }
+
+    /** The caller's active run, if it is running in this process. */
+    public Optional<ActiveRun> active(UserId user, RunId run) {
+        return registry.find(user, run);
+    }
+
+    /** The run's events with {@code seq > afterSeq}: live from memory while active, else from the database. */
+    public List<RunEvent> events(UserId user, RunId run, int afterSeq) {
+        Optional<ActiveRun> active = registry.find(user, run);
+        if (active.isPresent()) {
+            return active.get().eventsAfter(afterSeq);
+        }
+        RunRecord stored = runs.find(user, run)
+                .orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+        return events.list(run, stored.threadId(), afterSeq, MAX_EVENTS_PER_READ);
+    }
+
+    /**
+     * Sends the listener every event with {@code seq > afterSeq}, then the live ones until the terminal
+     * event. Returns the live stream it now follows, or empty when the run had already finished (then
+     * the replay came from the database and is complete).
+     */
+    public Optional<ActiveRun> follow(UserId user, RunId run, int afterSeq, RunEventListener listener) {
+        Optional<ActiveRun> active = registry.find(user, run);
+        if (active.isPresent() && active.get().subscribe(afterSeq, listener)) {
+            return active;
+        }
+        if (active.isPresent()) {
+            return Optional.empty();
+        }
+        RunRecord stored = runs.find(user, run)
+                .orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+        // The run may have finished between the registry look-up and now; its events are durable by then.
+        for (RunEvent event : events.list(run, stored.threadId(), afterSeq, MAX_EVENTS_PER_READ)) {
+            listener.onEvent(event);
+        }
+        return Optional.empty();
+    }
+
+    /** Asks the caller's active run to stop; it ends with {@code run_cancelled}. */
+    public void cancel(UserId user, RunId run) {
+        Optional<ActiveRun> active = registry.find(user, run);
+        if (active.isPresent() && active.get().stop(ActiveRun.StopReason.CANCELLED)) {
+            return;
+        }
+        if (active.isEmpty() && runs.find(user, run).isEmpty()) {
+            throw new RunRejectedException(Reason.NOT_FOUND, "run not found");
+        }
+        throw new RunRejectedException(Reason.RUN_NOT_ACTIVE, "the run has already finished");
+    }
+
+    /** How many runs are active in this process. */
+    public int activeRuns() {
+        return registry.activeCount();
+    }
+
+    /**
+     * Stops admitting runs, lets active ones finish for up to the grace period, then stops the rest, which
+     * end as failed with code {@code interrupted}. Returns when every run has ended.
+     */
+    public void shutdown() {
+        accepting = false;
+        long deadline = System.nanoTime() + limits.shutdownGrace().toNanos();
+        waitForRuns(deadline);
+        List<ActiveRun> left = List.copyOf(registry.all());
+        if (!left.isEmpty()) {
+            LOG.warn("stopping {} runs still active after the shutdown grace period", left.size());
+            left.forEach(run -> run.stop(ActiveRun.StopReason.SHUTDOWN));
+            waitForRuns(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+        }
+    }
+
+    private void waitForRuns(long deadlineNanos) {
+        for (ActiveRun run : registry.all()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                run.terminal().get(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.overseer.core.supervisor;
+
+import dev.overseer.context.ExecutionContext;
+import dev.overseer.core.model.ChatModel;
+import dev.overseer.core.run.RunLifecycle;
+import dev.overseer.core.store.RunStore;
+import dev.overseer.core.tool.Tool;
+import dev.overseer.core.tool.ToolDispatcher;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one place a supervisor is made. Both transports reach it with an {@link ExecutionContext} they
+ * built themselves; each call returns a new supervisor with its own tool dispatcher and conversation.
+ */
+@Singleton
+public final class SupervisorFactory {
+    private final ChatModel model;
+    private final Map<String, Tool> tools;
+    private final RunStore runs;
+    private final RunLifecycle lifecycle;
+    private final Clock clock;
+
+    @Inject
+    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, RunStore runs, RunLifecycle lifecycle,
+            Clock clock) {
+        this.model = model;
+        this.tools = Map.copyOf(tools);
+        this.runs = runs;
+        this.lifecycle = lifecycle;
+        this.clock = clock;
+    }
+
+    /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
+    public Supervisor create(ExecutionContext context, Agent agent) {
+        Map<String, Tool> allowed = new LinkedHashMap<>();
+        for (String name : agent.tools()) {
+            Tool tool = tools.get(name);
+            if (tool != null) {
+                allowed.put(name, tool);
+            }
+        }
+        return new Supervisor(context, agent, model, new ToolDispatcher(allowed), runs, lifecycle, clock);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.overseer.core.tool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Something an agent can call. Implementations are stateless; each call gets its own arguments. */
+public interface Tool {
+    /** The name agents and events use, e.g. {@code calculator}. */
+    String name();
+
+    /** One sentence for the model: what the tool does. */
+    String description();
+
+    /** The JSON Schema of the arguments object. */
+    ObjectNode parametersSchema();
+
+    /**
+     * Runs the tool. Bad arguments or a failed computation throw {@link ToolException}; the run goes on
+     * and the model sees the error. Interruption means the run was cancelled.
+     */
+    JsonNode call(JsonNode arguments) throws ToolException, InterruptedException;
+}

@@ -1,0 +1,51 @@
+package dev.overseer.core.tool;
+
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tools one run may call, and the calls it made. One dispatcher per run: nothing here is shared
+ * between runs or users.
+ */
+public final class ToolDispatcher {
+    private final Map<String, Tool> tools;
+    private int calls;
+
+    public ToolDispatcher(Map<String, Tool> tools) {
+        this.tools = Map.copyOf(tools);
+    }
+
+    /** The tools this run may call. */
+    public List<Tool> tools() {
+        return List.copyOf(tools.values());
+    }
+
+    /** How many calls this run has dispatched. */
+    public int calls() {
+        return calls;
+    }
+
+    /** Calls a tool; an unknown tool or a failing one becomes an error outcome. Interruption propagates. */
+    public ToolOutcome dispatch(ToolCall call) throws InterruptedException {
+        calls++;
+        long started = System.nanoTime();
+        Tool tool = tools.get(call.tool());
+        if (tool == null) {
+            return new ToolOutcome(call, NullNode.getInstance(), "unknown tool '" + call.tool() + "'", 0);
+        }
+        try {
+            var result = tool.call(call.arguments());
+            return new ToolOutcome(call, result, null, elapsedMillis(started));
+        } catch (ToolException e) {
+            return new ToolOutcome(call, NullNode.getInstance(), e.getMessage(), elapsedMillis(started));
+        } catch (RuntimeException e) {
+            return new ToolOutcome(call, NullNode.getInstance(), "tool failed: " + e.getClass().getSimpleName(),
+                    elapsedMillis(started));
+        }
+    }
+
+    private static long elapsedMillis(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}
