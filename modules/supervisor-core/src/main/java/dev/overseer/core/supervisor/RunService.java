@@ -2,6 +2,7 @@ package dev.overseer.core.supervisor;
 
 import dev.overseer.context.ExecutionContext;
 import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
@@ -9,14 +10,17 @@ import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.run.RunRejectedException.Reason;
+import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStore;
+import dev.overseer.core.store.ThreadStore;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,18 +37,22 @@ public final class RunService {
     private final AgentCatalog agents;
     private final RunRegistry registry;
     private final RunStore runs;
+    private final ThreadStore threads;
     private final EventStore events;
+    private final ThreadWatchers watchers;
     private final RunLimits limits;
     private volatile boolean accepting = true;
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
-            EventStore events, RunLimits limits) {
+            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
         this.runs = runs;
+        this.threads = threads;
         this.events = events;
+        this.watchers = watchers;
         this.limits = limits;
     }
 
@@ -84,6 +92,7 @@ public final class RunService {
             }
             ActiveRun stream = supervisor.stream();
             registry.add(stream);
+            watchers.started(stream);
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
             return stream;
         } finally {
@@ -134,6 +143,17 @@ public final class RunService {
             listener.onEvent(event);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Calls {@code onRun} for every run started on the caller's thread from now on, whoever starts it.
+     * Returns the handle that ends the watch.
+     */
+    public Runnable watchThread(UserId user, ThreadId thread, Consumer<ActiveRun> onRun) {
+        if (threads.find(user, thread).isEmpty()) {
+            throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+        }
+        return watchers.watch(thread, onRun);
     }
 
     /** Asks the caller's active run to stop; it ends with {@code run_cancelled}. */

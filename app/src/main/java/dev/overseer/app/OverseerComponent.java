@@ -1,0 +1,38 @@
+package dev.overseer.app;
+
+import dagger.BindsInstance;
+import dagger.Component;
+import dev.overseer.core.CoreModule;
+import dev.overseer.core.auth.TokenIssuer;
+import dev.overseer.core.store.Database;
+import dev.overseer.http.RequestComponent;
+import dev.overseer.ws.ConnectionComponent;
+import jakarta.inject.Singleton;
+
+/**
+ * The root of the graph: the shared core, with the WebSocket transport's per-connection and the HTTP
+ * transport's per-request subcomponents installed over it.
+ */
+@Singleton
+@Component(modules = {
+        CoreModule.class,
+        AppModule.class,
+        ConnectionComponent.InstallationModule.class,
+        RequestComponent.InstallationModule.class})
+public interface OverseerComponent {
+    OverseerServer server();
+
+    TokenIssuer tokens();
+
+    Database database();
+
+    /** Creates the graph for one configuration. */
+    @Component.Factory
+    interface Factory {
+        OverseerComponent create(@BindsInstance OverseerConfig config);
+    }
+
+    static OverseerComponent create(OverseerConfig config) {
+        return DaggerOverseerComponent.factory().create(config);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.overseer.app;
+
+import dev.overseer.core.auth.JwtSecret;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** The server's configuration, read from the environment variables of SPEC §2 and checked once. */
+public record OverseerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        Optional<String> jwtSecret,
+        int wsMaxMessageBytes,
+        Duration wsHeartbeat,
+        Duration wsIdleTimeout,
+        int maxConnectionsPerUser,
+        int maxActiveRunsPerUser,
+        Duration shutdownGrace) {
+
+    /** Reads and checks every variable; {@code portOverride} (the {@code --port} flag) wins over the environment. */
+    public static OverseerConfig fromEnvironment(Map<String, String> env, Integer portOverride) {
+        Reader reader = new Reader(env);
+        String host = reader.string("OVERSEER_HOST", "127.0.0.1");
+        int port = portOverride != null ? checkPort("--port", portOverride) : reader.integer("OVERSEER_PORT", 8080, 0, 65_535);
+        Path dataDir = Path.of(reader.string("OVERSEER_DATA_DIR", "./data"));
+        String dbUrl = reader.string("OVERSEER_DB_URL", "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("overseer"));
+        if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("OVERSEER_DB_URL must be an H2 (jdbc:h2:…) or PostgreSQL (jdbc:postgresql:…) JDBC URL");
+        }
+        Optional<String> secret = Optional.ofNullable(env.get("OVERSEER_JWT_SECRET")).filter(value -> !value.isEmpty());
+        if (secret.isPresent() && secret.get().getBytes(StandardCharsets.UTF_8).length < JwtSecret.MIN_BYTES) {
+            throw new ConfigException("OVERSEER_JWT_SECRET must be at least " + JwtSecret.MIN_BYTES + " bytes long");
+        }
+        String llmUrl = env.get("OVERSEER_LLM_BASE_URL");
+        if (llmUrl != null && !llmUrl.isEmpty()) {
+            checkUrl(llmUrl);
+            throw new ConfigException("OVERSEER_LLM_BASE_URL is set, but this version of Overseer only runs the "
+                    + "built-in offline model; unset it (and OVERSEER_LLM_API_KEY, OVERSEER_LLM_MODEL)");
+        }
+        return new OverseerConfig(
+                host,
+                port,
+                dataDir,
+                dbUrl,
+                reader.string("OVERSEER_DB_USER", ""),
+                reader.string("OVERSEER_DB_PASSWORD", ""),
+                reader.integer("OVERSEER_DB_POOL_SIZE", 16, 1, 1_000),
+                secret,
+                reader.integer("OVERSEER_WS_MAX_MESSAGE_BYTES", 65_536, 256, 16 * 1024 * 1024),
+                Duration.ofSeconds(reader.integer("OVERSEER_WS_HEARTBEAT_SECONDS", 25, 1, 3_600)),
+                Duration.ofSeconds(reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400)),
+                reader.integer("OVERSEER_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
+                reader.integer("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", 5, 1, 100_000),
+                Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)));
+    }
+
+    private static int checkPort(String name, int port) {
+        if (port < 0 || port > 65_535) {
+            throw new ConfigException(name + " must be a whole number from 0 to 65535, got " + port);
+        }
+        return port;
+    }
+
+    private static void checkUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new ConfigException("OVERSEER_LLM_BASE_URL must be an http or https URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("OVERSEER_LLM_BASE_URL is not a valid URL");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OverseerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
+                + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", jwtSecret=" + (jwtSecret.isPresent() ? "set" : "unset") + "]";
+    }
+
+    /** Reads variables with defaults; an unusable value is a {@link ConfigException} naming the variable. */
+    private record Reader(Map<String, String> env) {
+        String string(String name, String defaultValue) {
+            String value = env.get(name);
+            if (value == null || value.isEmpty()) {
+                return defaultValue;
+            }
+            if (value.isBlank()) {
+                throw new ConfigException(name + " must not be blank");
+            }
+            return value;
+        }
+
+        int integer(String name, int defaultValue, int min, int max) {
+            String value = env.get(name);
+            if (value == null || value.isEmpty()) {
+                return defaultValue;
+            }
+            try {
+                int parsed = Integer.parseInt(value.trim());
+                if (parsed >= min && parsed <= max) {
+                    return parsed;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new ConfigException(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.overseer.app;
+
+import dev.overseer.core.store.Database;
+import dev.overseer.core.store.EventWriter;
+import dev.overseer.core.store.RunStore;
+import dev.overseer.core.supervisor.RunService;
+import dev.overseer.http.HttpTransport;
+import dev.overseer.ws.WebSocketTransport;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import jakarta.servlet.ServletException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.XnioWorker;
+
+/** The running server: migrations and recovery at start, both transports on one port, a graceful stop. */
+@Singleton
+public final class OverseerServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OverseerServer.class);
+
+    private final OverseerConfig config;
+    private final Database database;
+    private final RunStore runs;
+    private final RunService runService;
+    private final EventWriter eventWriter;
+    private final WebSocketTransport webSockets;
+    private final HttpTransport http;
+    private final XnioWorker worker;
+    private final ByteBufferPool buffers;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private Undertow undertow;
+    private InetSocketAddress address;
+
+    @Inject
+    OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
+            EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
+            ByteBufferPool buffers) {
+        this.config = config;
+        this.database = database;
+        this.runs = runs;
+        this.runService = runService;
+        this.eventWriter = eventWriter;
+        this.webSockets = webSockets;
+        this.http = http;
+        this.worker = worker;
+        this.buffers = buffers;
+    }
+
+    /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
+    public OverseerServer start() throws ServletException {
+        int applied = database.migrate();
+        if (applied > 0) {
+            LOG.info("applied {} database migrations", applied);
+        }
+        int interrupted = runs.failInterrupted();
+        if (interrupted > 0) {
+            LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
+        }
+        undertow = Undertow.builder()
+                .setWorker(worker)
+                .setByteBufferPool(buffers)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) HttpTransport.MAX_BODY_BYTES + 1)
+                .addHttpListener(config.port(), config.host())
+                .setHandler(Handlers.path(http.handler()).addExactPath(WebSocketTransport.PATH, webSockets.handler()))
+                .build();
+        undertow.start();
+        address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+        LOG.info("listening on http://{}:{}", config.host(), address.getPort());
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return address.getPort();
+    }
+
+    public WebSocketTransport webSockets() {
+        return webSockets;
+    }
+
+    public RunService runs() {
+        return runService;
+    }
+
+    /**
+     * Stops gracefully: no new runs, running runs get the grace period to finish (the rest are marked
+     * failed / interrupted), every socket is closed with 1001, everything emitted is written.
+     */
+    @Override
+    public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("shutting down");
+        runService.shutdown();
+        webSockets.shutdown();
+        if (undertow != null) {
+            undertow.stop();
+        }
+        http.shutdown();
+        eventWriter.close();
+        worker.shutdown();
+        database.close();
+        LOG.info("stopped");
+    }
+}

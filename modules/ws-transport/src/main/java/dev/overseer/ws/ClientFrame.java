@@ -1,0 +1,27 @@
+package dev.overseer.ws;
+
+/** A frame a client sent, decoded and checked (SPEC §5). */
+sealed interface ClientFrame {
+    /** Starts a run; a null {@code threadId} asks for a new thread. */
+    record StartAgent(String content, String threadId, String agent, String requestId) implements ClientFrame {
+    }
+
+    /** Cancels an active run. */
+    record CancelRun(String runId, String requestId) implements ClientFrame {
+    }
+
+    /** Replays a run's events after {@code afterSeq}, then follows it live. */
+    record Resume(String runId, int afterSeq, String requestId) implements ClientFrame {
+    }
+
+    /** Follows every later run on a thread. */
+    record Subscribe(String threadId, String requestId) implements ClientFrame {
+    }
+
+    /** Asks for a {@code pong}. */
+    record Ping(String requestId) implements ClientFrame {
+    }
+
+    /** The client's correlation id, echoed on errors; may be null. */
+    String requestId();
+}

@@ -1,0 +1,131 @@
+package dev.overseer.ws;
+
+import dev.overseer.context.InvalidIdException;
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+import dev.overseer.context.WebSocketContext;
+import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.RunRejectedException;
+import dev.overseer.core.supervisor.RunService;
+import dev.overseer.core.supervisor.RunStart;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the frames of one connection. Runs execute elsewhere; this only starts, cancels and follows
+ * them, so the connection keeps answering while its runs stream. Every error is a frame; none closes
+ * the socket.
+ */
+@ConnectionScope
+public final class ClientFrameHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientFrameHandler.class);
+
+    private final WebSocketContext context;
+    private final ConnectionOutbox outbox;
+    private final ClientFrameDecoder decoder;
+    private final RunService runs;
+    private final Clock clock;
+    private final RunEventListener toClient;
+    private final Map<RunId, ActiveRun> following = new ConcurrentHashMap<>();
+    private final List<Runnable> threadWatches = new ArrayList<>();
+
+    @Inject
+    ClientFrameHandler(WebSocketContext context, ConnectionOutbox outbox, ClientFrameDecoder decoder, RunService runs,
+            Clock clock) {
+        this.context = context;
+        this.outbox = outbox;
+        this.decoder = decoder;
+        this.runs = runs;
+        this.clock = clock;
+        this.toClient = event -> {
+            outbox.send(event.json());
+            if (event.terminal()) {
+                following.remove(event.runId());
+            }
+        };
+    }
+
+    /** Handles one text frame from the client. */
+    public void onText(String text) {
+        context.touch(clock.instant());
+        ClientFrame frame;
+        try {
+            frame = decoder.decode(text);
+        } catch (FrameError e) {
+            outbox.send(ServerFrames.error(e.code(), e.getMessage(), e.requestId()));
+            return;
+        }
+        try {
+            switch (frame) {
+                case ClientFrame.Ping ping -> outbox.send(ServerFrames.pong(clock.instant()));
+                case ClientFrame.StartAgent start -> startAgent(start);
+                case ClientFrame.CancelRun cancel -> runs.cancel(context.userId(), RunId.parse(cancel.runId()));
+                case ClientFrame.Resume resume -> follow(RunId.parse(resume.runId()), resume.afterSeq());
+                case ClientFrame.Subscribe subscribe -> subscribe(ThreadId.parse(subscribe.threadId()));
+            }
+        } catch (InvalidIdException e) {
+            outbox.send(ServerFrames.error("invalid_message", e.getMessage(), frame.requestId()));
+        } catch (RunRejectedException e) {
+            outbox.send(ServerFrames.error(e.reason().wire(), e.getMessage(), frame.requestId()));
+        } catch (RuntimeException e) {
+            LOG.error("frame on {} failed", context.connectionId(), e);
+            outbox.send(ServerFrames.error("internal", "internal error", frame.requestId()));
+        }
+    }
+
+    private void startAgent(ClientFrame.StartAgent start) {
+        boolean newThread = start.threadId() == null;
+        ThreadId threadId = newThread ? ThreadId.generate() : ThreadId.parse(start.threadId());
+        ActiveRun run = runs.start(context.executionContext(threadId, RunId.generate()),
+                new RunStart(start.content(), start.agent(), newThread));
+        outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
+        attach(run, 0);
+    }
+
+    private void follow(RunId runId, int afterSeq) {
+        Optional<ActiveRun> active = runs.active(context.userId(), runId);
+        if (active.isPresent()) {
+            attach(active.get(), afterSeq);
+        } else {
+            runs.follow(context.userId(), runId, afterSeq, toClient);
+        }
+    }
+
+    private void subscribe(ThreadId threadId) {
+        Runnable unwatch = runs.watchThread(context.userId(), threadId, run -> attach(run, 0));
+        synchronized (threadWatches) {
+            threadWatches.add(unwatch);
+        }
+    }
+
+    /** Follows a run from its start, once, however many reasons this connection has to follow it. */
+    private void attach(ActiveRun run, int afterSeq) {
+        if (following.putIfAbsent(run.runId(), run) == null && !run.subscribe(afterSeq, toClient)) {
+            following.remove(run.runId());
+        }
+    }
+
+    /** Called when the socket closed: stops following runs (they go on) and watching threads. */
+    public void connectionClosed() {
+        outbox.markClosed();
+        following.values().forEach(run -> run.unsubscribe(toClient));
+        following.clear();
+        synchronized (threadWatches) {
+            threadWatches.forEach(Runnable::run);
+            threadWatches.clear();
+        }
+    }
+
+    /** How many runs and thread watches this connection holds (for leak checks). */
+    public int followedRuns() {
+        return following.size();
+    }
+}

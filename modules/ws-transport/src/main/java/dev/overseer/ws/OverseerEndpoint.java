@@ -1,0 +1,95 @@
+package dev.overseer.ws;
+
+import dev.overseer.context.ConnectionId;
+import dev.overseer.context.Principal;
+import dev.overseer.context.WebSocketContext;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JSR-356 endpoint of one connection. Made by {@link OverseerEndpointConfigurator} (never by
+ * reflection); in {@code onOpen} it builds the connection's {@link ConnectionComponent} and hands every
+ * frame to it.
+ */
+final class OverseerEndpoint extends Endpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(OverseerEndpoint.class);
+    static final String PRINCIPAL_PROPERTY = "overseer.principal";
+
+    private final ConnectionComponent.Factory components;
+    private final ConnectionRegistry registry;
+    private final ConnectionSupervision supervision;
+    private final WebSocketSettings settings;
+    private final Clock clock;
+    private ConnectionComponent connection;
+
+    OverseerEndpoint(ConnectionComponent.Factory components, ConnectionRegistry registry,
+            ConnectionSupervision supervision, WebSocketSettings settings, Clock clock) {
+        this.components = components;
+        this.registry = registry;
+        this.supervision = supervision;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    public void onOpen(Session session, EndpointConfig config) {
+        Principal principal = (Principal) config.getUserProperties().get(PRINCIPAL_PROPERTY);
+        if (principal == null) {
+            closeQuietly(session, new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "not authenticated"));
+            return;
+        }
+        WebSocketContext context = new WebSocketContext(ConnectionId.generate(), principal, clock.instant());
+        ConnectionComponent component = components.create(context, session);
+        if (!registry.register(component, settings.maxConnectionsPerUser())) {
+            context.markClosed();
+            closeQuietly(session, new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "too many connections"));
+            return;
+        }
+        connection = component;
+        session.setMaxTextMessageBufferSize(settings.maxMessageBytes());
+        session.setMaxBinaryMessageBufferSize(settings.maxMessageBytes());
+        session.setMaxIdleTimeout(0);
+        ClientFrameHandler handler = component.frameHandler();
+        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) handler::onText);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) binary ->
+                component.outbox().close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT,
+                        "binary frames are not accepted")));
+        session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong ->
+                context.touch(clock.instant()));
+        component.outbox().send(ServerFrames.connectionEstablished(context, settings, clock.instant()));
+        supervision.opened(component, session);
+    }
+
+    @Override
+    public void onClose(Session session, CloseReason reason) {
+        ConnectionComponent component = connection;
+        if (component == null || !component.context().markClosed()) {
+            return;
+        }
+        connection = null;
+        supervision.closed(component);
+        component.frameHandler().connectionClosed();
+        registry.unregister(component);
+    }
+
+    @Override
+    public void onError(Session session, Throwable error) {
+        LOG.debug("connection error on {}", session.getId(), error);
+    }
+
+    private static void closeQuietly(Session session, CloseReason reason) {
+        try {
+            session.close(reason);
+        } catch (Exception e) {
+            LOG.debug("closing {} failed", session.getId(), e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.overseer.ws;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.websockets.jsr.WebSocketDeploymentInfo;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import jakarta.servlet.ServletException;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import org.xnio.XnioWorker;
+
+/**
+ * The WebSocket transport: an undertow-websockets-jsr deployment serving {@code GET /ws}, behind the
+ * upgrade gate that refuses unauthenticated or over-limit upgrades with plain HTTP.
+ */
+@Singleton
+public final class WebSocketTransport {
+    public static final String PATH = "/ws";
+
+    private final OverseerEndpointConfigurator configurator;
+    private final HandshakeAuthenticator authenticator;
+    private final ConnectionRegistry connections;
+    private final ConnectionSupervision supervision;
+    private final WebSocketSettings settings;
+    private final XnioWorker worker;
+    private final ByteBufferPool buffers;
+    private DeploymentManager deployment;
+
+    @Inject
+    WebSocketTransport(OverseerEndpointConfigurator configurator, HandshakeAuthenticator authenticator,
+            ConnectionRegistry connections, ConnectionSupervision supervision, WebSocketSettings settings,
+            XnioWorker worker, ByteBufferPool buffers) {
+        this.configurator = configurator;
+        this.authenticator = authenticator;
+        this.connections = connections;
+        this.supervision = supervision;
+        this.settings = settings;
+        this.worker = worker;
+        this.buffers = buffers;
+    }
+
+    /** Deploys the endpoint and returns the handler to mount at {@link #PATH}. */
+    public HttpHandler handler() throws ServletException {
+        ServerEndpointConfig endpoint = ServerEndpointConfig.Builder
+                .create(OverseerEndpoint.class, PATH)
+                .subprotocols(List.of(ServerFrames.PROTOCOL))
+                .configurator(configurator)
+                .build();
+        WebSocketDeploymentInfo websockets = new WebSocketDeploymentInfo()
+                .setWorker(worker)
+                .setBuffers(buffers)
+                .setDispatchToWorkerThread(true)
+                .addEndpoint(endpoint);
+        DeploymentInfo info = Servlets.deployment()
+                .setClassLoader(WebSocketTransport.class.getClassLoader())
+                .setContextPath("/")
+                .setDeploymentName("overseer-websocket")
+                .addServletContextAttribute(WebSocketDeploymentInfo.ATTRIBUTE_NAME, websockets);
+        deployment = Servlets.newContainer().addDeployment(info);
+        deployment.deploy();
+        return new UpgradeGate(authenticator, connections, settings, deployment.start());
+    }
+
+    /** The open connections. */
+    public ConnectionRegistry connections() {
+        return connections;
+    }
+
+    /** Closes every connection with 1001 and stops the deployment. */
+    public void shutdown() {
+        CloseReason goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
+        connections.all().forEach(connection -> connection.outbox().close(goingAway));
+        supervision.close();
+        if (deployment != null) {
+            try {
+                deployment.stop();
+            } catch (ServletException e) {
+                throw new IllegalStateException("stopping the WebSocket deployment failed", e);
+            }
+            deployment.undeploy();
+        }
+    }
+}
