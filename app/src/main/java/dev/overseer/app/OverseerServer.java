@@ -6,10 +6,10 @@ import dev.overseer.core.store.RunStore;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.HttpTransport;
 import dev.overseer.ws.WebSocketTransport;
-import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpHandler;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.servlet.ServletException;
@@ -62,12 +62,17 @@ public final class OverseerServer implements AutoCloseable {
         if (interrupted > 0) {
             LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
         }
+        HttpHandler webSocketHandler = webSockets.handler();
+        HttpHandler httpHandler = http.handler();
+        // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
+        HttpHandler root = exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
+                ? webSocketHandler : httpHandler).handleRequest(exchange);
         undertow = Undertow.builder()
                 .setWorker(worker)
                 .setByteBufferPool(buffers)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) HttpTransport.MAX_BODY_BYTES + 1)
                 .addHttpListener(config.port(), config.host())
-                .setHandler(Handlers.path(http.handler()).addExactPath(WebSocketTransport.PATH, webSockets.handler()))
+                .setHandler(root)
                 .build();
         undertow.start();
         address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();

@@ -24,6 +24,9 @@ import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.WaitTool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The supervisor core wired by hand, as the Dagger graph wires it, over a private in-memory H2 database.
@@ -40,6 +45,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class CoreHarness implements AutoCloseable {
     static final int MAX_ACTIVE_RUNS_PER_USER = 5;
+    /** Held so the level sticks: Flyway logs every migration of every test database through JUL. */
+    private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
+
+    static {
+        FLYWAY_LOG.setLevel(Level.WARNING);
+    }
 
     final Clock clock = Clock.systemUTC();
     final Database database;
@@ -102,7 +113,13 @@ final class CoreHarness implements AutoCloseable {
             run.terminal().get(10, TimeUnit.SECONDS);
         }
         writer.close();
-        database.jdbi().useHandle(handle -> handle.execute("SHUTDOWN"));
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            // The named in-memory database outlives the pool (DB_CLOSE_DELAY=-1) unless it is shut down.
+            statement.execute("SHUTDOWN");
+        } catch (SQLException closedByShutdown) {
+            // H2 closes the connection it shut down with; nothing is left to release.
+        }
         database.close();
     }
 }

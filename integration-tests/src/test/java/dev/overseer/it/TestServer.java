@@ -1,0 +1,101 @@
+package dev.overseer.it;
+
+import dev.overseer.app.OverseerComponent;
+import dev.overseer.app.OverseerConfig;
+import dev.overseer.app.OverseerServer;
+import dev.overseer.context.UserId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The real server, in this JVM, on a free port, over the suite's database (see {@link TestDatabase}). */
+final class TestServer implements AutoCloseable {
+    static final String SECRET = "integration-test-secret-that-is-long-enough-0123456789";
+
+    private final Map<String, String> env;
+    private OverseerComponent component;
+    private OverseerServer server;
+
+    private TestServer(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Starts a server on a new, empty database; {@code overrides} are extra environment variables. */
+    static TestServer start(Map<String, String> overrides) {
+        try {
+            Path dataDir = Files.createTempDirectory("overseer-it-");
+            Map<String, String> env = new HashMap<>();
+            env.put("OVERSEER_HOST", "127.0.0.1");
+            env.put("OVERSEER_DATA_DIR", dataDir.toString());
+            env.put("OVERSEER_DB_URL", TestDatabase.newDatabaseUrl(dataDir));
+            env.put("OVERSEER_DB_USER", TestDatabase.user());
+            env.put("OVERSEER_JWT_SECRET", SECRET);
+            env.put("OVERSEER_SHUTDOWN_GRACE_SECONDS", "2");
+            env.putAll(overrides);
+            TestServer server = new TestServer(env);
+            server.boot();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static TestServer start() {
+        return start(Map.of());
+    }
+
+    private void boot() {
+        component = OverseerComponent.create(OverseerConfig.fromEnvironment(env, 0));
+        try {
+            server = component.server().start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the server did not start", e);
+        }
+    }
+
+    /** Stops the server and starts a new one on the same database and data dir. */
+    void restart() {
+        server.close();
+        boot();
+    }
+
+    OverseerServer server() {
+        return server;
+    }
+
+    OverseerComponent component() {
+        return component;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    URI http(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    URI ws() {
+        return URI.create("ws://127.0.0.1:" + port() + "/ws");
+    }
+
+    String token(String user) {
+        return component.tokens().issue(new UserId(user), Duration.ofHours(1));
+    }
+
+    String token(String user, Duration ttl) {
+        return component.tokens().issue(new UserId(user), ttl);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.overseer.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A real WebSocket client (the JDK's) that collects every text frame the server sends. */
+final class WsClient implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    private final WebSocket socket;
+
+    private WsClient(WebSocket.Builder builder, URI uri) {
+        this.socket = builder.buildAsync(uri, new Listener()).join();
+    }
+
+    /** Connects with the token in the Authorization header. */
+    static WsClient connect(TestServer server, String token) {
+        return new WsClient(HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                .connectTimeout(Duration.ofSeconds(5)), server.ws());
+    }
+
+    /** Connects the way browsers do: the token as a {@code bearer.<jwt>} subprotocol. */
+    static WsClient connectWithSubprotocol(TestServer server, String token) {
+        return new WsClient(HTTP.newWebSocketBuilder().subprotocols("overseer.v1", "bearer." + token)
+                .connectTimeout(Duration.ofSeconds(5)), server.ws());
+    }
+
+    WebSocket socket() {
+        return socket;
+    }
+
+    void send(String json) {
+        socket.sendText(json, true).join();
+    }
+
+    void send(JsonNode json) {
+        send(json.toString());
+    }
+
+    /** The next frame, failing after the timeout. */
+    JsonNode next(Duration timeout) {
+        try {
+            JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (frame == null) {
+                throw new AssertionError("no frame within " + timeout);
+            }
+            return frame;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    JsonNode next() {
+        return next(Duration.ofSeconds(10));
+    }
+
+    /** The next frame of this type, skipping (and returning in {@code skipped}) any others. */
+    JsonNode nextOfType(String type, List<JsonNode> skipped) {
+        while (true) {
+            JsonNode frame = next();
+            if (frame.path("type").asText().equals(type)) {
+                return frame;
+            }
+            skipped.add(frame);
+        }
+    }
+
+    JsonNode nextOfType(String type) {
+        return nextOfType(type, new ArrayList<>());
+    }
+
+    /** Every frame up to and including the first that matches. */
+    List<JsonNode> until(Predicate<JsonNode> last) {
+        List<JsonNode> received = new ArrayList<>();
+        while (true) {
+            JsonNode frame = next();
+            received.add(frame);
+            if (last.test(frame)) {
+                return received;
+            }
+        }
+    }
+
+    /** Every frame of one run up to its terminal event. */
+    List<JsonNode> runEvents(String runId) {
+        List<JsonNode> events = new ArrayList<>();
+        while (true) {
+            JsonNode frame = next();
+            if (runId.equals(frame.path("run_id").asText()) && frame.has("seq")) {
+                events.add(frame);
+                if (isTerminal(frame)) {
+                    return events;
+                }
+            }
+        }
+    }
+
+    static boolean isTerminal(JsonNode frame) {
+        String type = frame.path("type").asText();
+        return type.equals("run_completed") || type.equals("run_failed") || type.equals("run_cancelled");
+    }
+
+    /** Frames already received and not yet read. */
+    List<JsonNode> drain() {
+        List<JsonNode> rest = new ArrayList<>();
+        frames.drainTo(rest);
+        return rest;
+    }
+
+    CompletableFuture<Integer> closeCode() {
+        return closeCode;
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").exceptionally(e -> null);
+        }
+        socket.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    frames.add(JSON.readTree(partial.toString()));
+                } catch (Exception e) {
+                    throw new AssertionError("the server sent a frame that is not JSON: " + partial, e);
+                } finally {
+                    partial.setLength(0);
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeCode.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closeCode.completeExceptionally(error);
+        }
+    }
+}
