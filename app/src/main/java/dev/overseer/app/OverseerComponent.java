@@ -26,6 +26,12 @@ public interface OverseerComponent {
 
     Database database();
 
+    /** Makes the per-connection subcomponent of the WebSocket transport. */
+    ConnectionComponent.Factory connections();
+
+    /** Makes the per-request subcomponent of the HTTP transport. */
+    RequestComponent.Factory requests();
+
     /** Creates the graph for one configuration. */
     @Component.Factory
     interface Factory {

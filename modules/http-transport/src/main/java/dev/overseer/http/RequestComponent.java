@@ -11,6 +11,8 @@ import java.util.Map;
 @RequestScope
 @Subcomponent(modules = ApiActionsModule.class)
 public interface RequestComponent {
+    RequestContext context();
+
     /** The actions, by route name; only the matched one is created. */
     Map<String, Provider<ApiAction>> actions();
 

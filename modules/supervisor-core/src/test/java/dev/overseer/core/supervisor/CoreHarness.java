@@ -67,10 +67,10 @@ final class CoreHarness implements AutoCloseable {
     final RunService service;
 
     CoreHarness() {
-        this(new OfflineModel());
+        this(new OfflineModel(), Duration.ofSeconds(5));
     }
 
-    CoreHarness(ChatModel model) {
+    CoreHarness(ChatModel model, Duration shutdownGrace) {
         database = Database.open(new DatabaseSettings(
                 "jdbc:h2:mem:test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4));
         database.migrate();
@@ -88,7 +88,7 @@ final class CoreHarness implements AutoCloseable {
                 WaitTool.NAME, new WaitTool()), runs, lifecycle, clock);
         agents = new AgentCatalog();
         service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
-                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, Duration.ofSeconds(5)));
+                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, shutdownGrace));
     }
 
     /** A context as a transport would build it for an HTTP request of {@code user} on {@code thread}. */
