@@ -41,7 +41,8 @@ public abstract class AppModule {
     @Provides
     @Singleton
     static RunLimits runLimits(OverseerConfig config) {
-        return new RunLimits(config.maxActiveRunsPerUser(), RunLimits.DEFAULT_MAX_CONTENT_CHARS, config.shutdownGrace());
+        return new RunLimits(config.maxActiveRunsPerUser(), RunLimits.DEFAULT_MAX_CONTENT_CHARS,
+                config.runStartsPerSecond(), config.runStartBurst(), config.shutdownGrace());
     }
 
     @Provides

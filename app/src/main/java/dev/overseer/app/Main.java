@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
+import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,12 +63,13 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             OverseerServer server = graph(port).server().start();
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "overseer-shutdown"));
-            stopped.await();
+            // Handling the signals ourselves (instead of a shutdown hook) lets a SIGTERM stop gracefully and exit 0.
+            CountDownLatch stop = new CountDownLatch(1);
+            for (String signal : new String[] {"TERM", "INT"}) {
+                Signal.handle(new Signal(signal), received -> stop.countDown());
+            }
+            stop.await();
+            server.close();
             return 0;
         }
     }

@@ -23,6 +23,8 @@ public record OverseerConfig(
         Duration wsIdleTimeout,
         int maxConnectionsPerUser,
         int maxActiveRunsPerUser,
+        int runStartsPerSecond,
+        int runStartBurst,
         Duration shutdownGrace) {
 
     /** Reads and checks every variable; {@code portOverride} (the {@code --port} flag) wins over the environment. */
@@ -59,6 +61,8 @@ public record OverseerConfig(
                 Duration.ofSeconds(reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400)),
                 reader.integer("OVERSEER_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
                 reader.integer("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", 5, 1, 100_000),
+                reader.integer("OVERSEER_RUN_STARTS_PER_SECOND", 10, 1, 1_000_000),
+                reader.integer("OVERSEER_RUN_START_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)));
     }
 

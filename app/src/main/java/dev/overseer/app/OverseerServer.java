@@ -103,6 +103,7 @@ public final class OverseerServer implements AutoCloseable {
             return;
         }
         LOG.info("shutting down");
+        webSockets.refuseUpgrades();
         runService.shutdown();
         webSockets.shutdown();
         if (undertow != null) {

@@ -36,6 +36,9 @@ final class TestServer implements AutoCloseable {
             env.put("OVERSEER_DB_USER", TestDatabase.user());
             env.put("OVERSEER_JWT_SECRET", SECRET);
             env.put("OVERSEER_SHUTDOWN_GRACE_SECONDS", "2");
+            // Tests start runs faster than people do; the rate limit has tests of its own.
+            env.put("OVERSEER_RUN_STARTS_PER_SECOND", "10000");
+            env.put("OVERSEER_RUN_START_BURST", "10000");
             env.putAll(overrides);
             TestServer server = new TestServer(env);
             server.boot();

@@ -4,11 +4,22 @@ package dev.overseer.http;
 public final class ApiProblem extends Exception {
     private final int status;
     private final String code;
+    private final long retryAfterMillis;
 
     public ApiProblem(int status, String code, String detail) {
+        this(status, code, detail, 0);
+    }
+
+    public ApiProblem(int status, String code, String detail, long retryAfterMillis) {
         super(detail, null, false, false);
         this.status = status;
         this.code = code;
+        this.retryAfterMillis = retryAfterMillis;
+    }
+
+    /** When positive, the problem is answered with a {@code Retry-After} header. */
+    public long retryAfterMillis() {
+        return retryAfterMillis;
     }
 
     public static ApiProblem badRequest(String detail) {

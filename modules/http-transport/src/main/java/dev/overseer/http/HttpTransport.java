@@ -201,6 +201,9 @@ public final class HttpTransport {
 
     static void sendProblem(HttpServerExchange exchange, ApiProblem problem) {
         exchange.setStatusCode(problem.status());
+        if (problem.retryAfterMillis() > 0) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString((problem.retryAfterMillis() + 999) / 1000));
+        }
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, PROBLEM_JSON);
         exchange.getResponseSender().send(Json.write(Json.object()
                 .put("type", "about:blank")

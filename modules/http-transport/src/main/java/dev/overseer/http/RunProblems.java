@@ -14,6 +14,7 @@ final class RunProblems {
             case THREAD_BUSY -> new ApiProblem(409, "thread_busy", e.getMessage());
             case RUN_NOT_ACTIVE -> new ApiProblem(409, "run_not_active", e.getMessage());
             case TOO_MANY_RUNS -> new ApiProblem(429, "too_many_runs", e.getMessage());
+            case RATE_LIMITED -> new ApiProblem(429, "rate_limited", e.getMessage(), e.retryAfterMillis());
             case UNAVAILABLE -> new ApiProblem(503, "unavailable", e.getMessage());
         };
     }

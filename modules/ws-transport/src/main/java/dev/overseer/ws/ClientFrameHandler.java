@@ -7,6 +7,7 @@ import dev.overseer.context.WebSocketContext;
 import dev.overseer.core.event.RunEventListener;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRejectedException;
+import dev.overseer.core.supervisor.AcceptedRun;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.supervisor.RunStart;
 import jakarta.inject.Inject;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
 @ConnectionScope
 public final class ClientFrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientFrameHandler.class);
+    /** WebSocket request ids and HTTP idempotency keys live in separate key spaces. */
+    static final String IDEMPOTENCY_PREFIX = "ws:";
 
     private final WebSocketContext context;
     private final ConnectionOutbox outbox;
@@ -74,7 +77,7 @@ public final class ClientFrameHandler {
         } catch (InvalidIdException e) {
             outbox.send(ServerFrames.error("invalid_message", e.getMessage(), frame.requestId()));
         } catch (RunRejectedException e) {
-            outbox.send(ServerFrames.error(e.reason().wire(), e.getMessage(), frame.requestId()));
+            outbox.send(ServerFrames.rejected(e, frame.requestId()));
         } catch (RuntimeException e) {
             LOG.error("frame on {} failed", context.connectionId(), e);
             outbox.send(ServerFrames.error("internal", "internal error", frame.requestId()));
@@ -84,10 +87,11 @@ public final class ClientFrameHandler {
     private void startAgent(ClientFrame.StartAgent start) {
         boolean newThread = start.threadId() == null;
         ThreadId threadId = newThread ? ThreadId.generate() : ThreadId.parse(start.threadId());
-        ActiveRun run = runs.start(context.executionContext(threadId, RunId.generate()),
-                new RunStart(start.content(), start.agent(), newThread));
+        String idempotencyKey = start.requestId() == null ? null : IDEMPOTENCY_PREFIX + start.requestId();
+        AcceptedRun run = runs.start(context.executionContext(threadId, RunId.generate()),
+                new RunStart(start.content(), start.agent(), newThread, idempotencyKey));
         outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
-        attach(run, 0);
+        follow(run.runId(), 0);
     }
 
     private void follow(RunId runId, int afterSeq) {

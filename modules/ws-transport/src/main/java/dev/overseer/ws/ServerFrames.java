@@ -3,7 +3,9 @@ package dev.overseer.ws;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.WebSocketContext;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.run.RunRejectedException;
 import java.time.Instant;
 
 /** The server's own frames (SPEC §5); run events are sent as the core encoded them. */
@@ -36,11 +38,24 @@ final class ServerFrames {
         return Json.write(Json.object().put("type", "pong").put("server_time", Json.timestamp(now)));
     }
 
+    /** The error frame of a refused request; {@code rate_limited} carries {@code retry_after_ms}. */
+    static String rejected(RunRejectedException e, String requestId) {
+        ObjectNode frame = errorFrame(e.reason().wire(), e.getMessage(), requestId);
+        if (e.reason() == RunRejectedException.Reason.RATE_LIMITED) {
+            frame.put("retry_after_ms", e.retryAfterMillis());
+        }
+        return Json.write(frame);
+    }
+
     static String error(String code, String message, String requestId) {
-        return Json.write(Json.object()
+        return Json.write(errorFrame(code, message, requestId));
+    }
+
+    private static ObjectNode errorFrame(String code, String message, String requestId) {
+        return Json.object()
                 .put("type", "error")
                 .put("code", code)
                 .put("message", message)
-                .put("request_id", requestId));
+                .put("request_id", requestId);
     }
 }

@@ -10,13 +10,15 @@ import io.undertow.util.StatusCodes;
 
 /**
  * Stands in front of {@code GET /ws}: an upgrade without a valid token is refused with 401, one over the
- * user's connection limit with 429, both as plain HTTP before any socket exists.
+ * user's connection limit with 429, and every upgrade during shutdown with 503, all as plain HTTP before
+ * any socket exists.
  */
 final class UpgradeGate implements HttpHandler {
     private final HandshakeAuthenticator authenticator;
     private final ConnectionRegistry connections;
     private final WebSocketSettings settings;
     private final HttpHandler next;
+    private volatile boolean refusing;
 
     UpgradeGate(HandshakeAuthenticator authenticator, ConnectionRegistry connections, WebSocketSettings settings,
             HttpHandler next) {
@@ -26,8 +28,17 @@ final class UpgradeGate implements HttpHandler {
         this.next = next;
     }
 
+    /** From now on every upgrade is refused with 503: the server is shutting down. */
+    void refuseAll() {
+        refusing = true;
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (refusing) {
+            refuse(exchange, StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down");
+            return;
+        }
         Principal principal;
         try {
             principal = authenticator.authenticate(

@@ -30,6 +30,7 @@ public final class WebSocketTransport {
     private final XnioWorker worker;
     private final ByteBufferPool buffers;
     private DeploymentManager deployment;
+    private UpgradeGate gate;
 
     @Inject
     WebSocketTransport(OverseerEndpointConfigurator configurator, HandshakeAuthenticator authenticator,
@@ -63,7 +64,15 @@ public final class WebSocketTransport {
                 .addServletContextAttribute(WebSocketDeploymentInfo.ATTRIBUTE_NAME, websockets);
         deployment = Servlets.newContainer().addDeployment(info);
         deployment.deploy();
-        return new UpgradeGate(authenticator, connections, settings, deployment.start());
+        gate = new UpgradeGate(authenticator, connections, settings, deployment.start());
+        return gate;
+    }
+
+    /** Refuses new upgrades (503) while open connections keep streaming. */
+    public void refuseUpgrades() {
+        if (gate != null) {
+            gate.refuseAll();
+        }
     }
 
     /** The open connections. */

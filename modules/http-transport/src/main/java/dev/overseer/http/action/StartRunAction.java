@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.RequestContext;
 import dev.overseer.context.RunId;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.supervisor.AcceptedRun;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.supervisor.RunStart;
 import dev.overseer.http.ApiAction;
@@ -13,6 +14,7 @@ import dev.overseer.http.ApiResponse;
 import dev.overseer.http.JsonFields;
 import dev.overseer.http.Representations;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,17 +45,20 @@ public final class StartRunAction implements ApiAction {
         JsonFields.allowOnly(body, Set.of("content", "agent"));
         String content = JsonFields.requiredString(body, "content", Integer.MAX_VALUE);
         String agent = JsonFields.optionalString(body, "agent", 100);
-        ActiveRun run = runs.start(request.executionContext(thread, RunId.generate()),
+        AcceptedRun run = runs.start(request.executionContext(thread, RunId.generate()),
                 new RunStart(content, agent, false));
-        if (wait && finished(run)) {
+        if (wait && finished(runs.active(request.userId(), run.runId()))) {
             return ApiResponse.ok(current(run.runId()));
         }
         return ApiResponse.accepted(current(run.runId()));
     }
 
-    private static boolean finished(ActiveRun run) throws ApiProblem {
+    private static boolean finished(Optional<ActiveRun> live) throws ApiProblem {
+        if (live.isEmpty()) {
+            return true;
+        }
         try {
-            run.terminal().get(MAX_WAIT_SECONDS, TimeUnit.SECONDS);
+            live.get().terminal().get(MAX_WAIT_SECONDS, TimeUnit.SECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;

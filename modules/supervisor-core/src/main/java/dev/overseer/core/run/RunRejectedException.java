@@ -11,6 +11,7 @@ public final class RunRejectedException extends RuntimeException {
         THREAD_BUSY,
         TOO_MANY_RUNS,
         RUN_NOT_ACTIVE,
+        RATE_LIMITED,
         UNAVAILABLE;
 
         public String wire() {
@@ -19,10 +20,21 @@ public final class RunRejectedException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final long retryAfterMillis;
 
     public RunRejectedException(Reason reason, String message) {
+        this(reason, message, 0);
+    }
+
+    public RunRejectedException(Reason reason, String message, long retryAfterMillis) {
         super(message, null, false, false);
         this.reason = reason;
+        this.retryAfterMillis = retryAfterMillis;
+    }
+
+    /** For {@link Reason#RATE_LIMITED}: how long to wait before trying again. */
+    public long retryAfterMillis() {
+        return retryAfterMillis;
     }
 
     public Reason reason() {

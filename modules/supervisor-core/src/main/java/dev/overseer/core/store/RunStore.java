@@ -7,11 +7,13 @@ import dev.overseer.core.event.RunEvent;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Runs: their admission onto a thread, their status, and recovery of runs a dead process left behind. */
 @Singleton
@@ -22,8 +24,12 @@ public final class RunStore {
     public enum Admission {
         ADMITTED,
         THREAD_NOT_FOUND,
-        THREAD_BUSY
+        THREAD_BUSY,
+        /** Another run already holds the idempotency key. */
+        DUPLICATE_KEY
     }
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final Jdbi jdbi;
     private final ThreadStore threads;
@@ -40,9 +46,23 @@ public final class RunStore {
 
     /**
      * In one transaction: creates the thread if {@code newThread} is given, makes the run the thread's
-     * active run, stores the run as queued and the user's message. Nothing is stored unless admitted.
+     * active run, stores the run as queued (with the idempotency key, if any) and the user's message.
+     * Nothing is stored unless admitted.
      */
-    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage) {
+    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage, String idempotencyKey) {
+        try {
+            return insertAdmitted(newThread, run, userMessage, idempotencyKey);
+        } catch (UnableToExecuteStatementException e) {
+            if (idempotencyKey != null && e.getCause() instanceof SQLException sql
+                    && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                return Admission.DUPLICATE_KEY;
+            }
+            throw e;
+        }
+    }
+
+    private Admission insertAdmitted(ThreadRecord newThread, RunRecord run, MessageRecord userMessage,
+            String idempotencyKey) {
         return jdbi.inTransaction(handle -> {
             if (newThread != null) {
                 threads.insert(handle, newThread);
@@ -54,8 +74,8 @@ public final class RunStore {
                 return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
             }
             handle.createUpdate("""
-                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at)
-                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created)""")
+                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, idempotency_key)
+                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :key)""")
                     .bind("id", run.id().value())
                     .bind("thread", run.threadId().value())
                     .bind("user", run.userId().value())
@@ -63,6 +83,7 @@ public final class RunStore {
                     .bind("status", run.status().wire())
                     .bind("origin", run.origin())
                     .bind("created", now)
+                    .bind("key", idempotencyKey)
                     .execute();
             messages.insert(handle, userMessage);
             return Admission.ADMITTED;
@@ -74,6 +95,16 @@ public final class RunStore {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM runs WHERE id = :id AND user_id = :user")
                 .bind("id", id.value())
                 .bind("user", user.value())
+                .map(MAPPER)
+                .findOne());
+    }
+
+    /** The user's run that holds this idempotency key, if any. */
+    public Optional<RunRecord> findByIdempotencyKey(UserId user, String idempotencyKey) {
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT * FROM runs WHERE user_id = :user AND idempotency_key = :key")
+                .bind("user", user.value())
+                .bind("key", idempotencyKey)
                 .map(MAPPER)
                 .findOne());
     }

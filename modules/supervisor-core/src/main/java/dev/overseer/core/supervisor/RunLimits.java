@@ -2,8 +2,9 @@ package dev.overseer.core.supervisor;
 
 import java.time.Duration;
 
-/** Per-user limits on runs and how long shutdown waits for them. */
-public record RunLimits(int maxActiveRunsPerUser, int maxContentChars, Duration shutdownGrace) {
+/** Per-user limits on runs (active at once, message size, start rate) and how long shutdown waits for runs. */
+public record RunLimits(int maxActiveRunsPerUser, int maxContentChars, double startsPerSecond, int startBurst,
+        Duration shutdownGrace) {
     /** The longest user message accepted, in characters. */
     public static final int DEFAULT_MAX_CONTENT_CHARS = 100_000;
 

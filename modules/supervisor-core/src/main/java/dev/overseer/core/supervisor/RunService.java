@@ -10,6 +10,7 @@ import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.run.RunRejectedException.Reason;
+import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.RunRecord;
@@ -41,6 +42,7 @@ public final class RunService {
     private final EventStore events;
     private final ThreadWatchers watchers;
     private final RunLimits limits;
+    private final StartRateLimiter rateLimiter;
     private volatile boolean accepting = true;
 
     @Inject
@@ -54,14 +56,16 @@ public final class RunService {
         this.events = events;
         this.watchers = watchers;
         this.limits = limits;
+        this.rateLimiter = new StartRateLimiter(limits.startsPerSecond(), limits.startBurst());
     }
 
     /**
      * Admits and starts a run for the caller and thread of {@code context}. On return the run and the
-     * user's message are stored and the run executes on its own virtual thread; follow it through the
-     * returned stream.
+     * user's message are stored and the run executes on its own virtual thread; follow it with
+     * {@link #follow}. A start whose idempotency key the caller already used returns that earlier run
+     * ({@code repeated}) and starts nothing.
      */
-    public ActiveRun start(ExecutionContext context, RunStart start) {
+    public AcceptedRun start(ExecutionContext context, RunStart start) {
         String content = start.content();
         if (content == null || content.isBlank()) {
             throw new RunRejectedException(Reason.INVALID_MESSAGE, "content must be a non-blank string");
@@ -73,10 +77,22 @@ public final class RunService {
         String agentName = start.agent() == null ? AgentCatalog.DEFAULT_AGENT : start.agent();
         Agent agent = agents.find(agentName).orElseThrow(() -> new RunRejectedException(Reason.INVALID_MESSAGE,
                 "unknown agent '" + agentName + "'"));
+        UserId user = context.userId();
+        String key = start.idempotencyKey();
+        if (key != null) {
+            Optional<RunRecord> earlier = runs.findByIdempotencyKey(user, key);
+            if (earlier.isPresent()) {
+                return new AcceptedRun(earlier.get().id(), earlier.get().threadId(), true);
+            }
+        }
         if (!accepting) {
             throw new RunRejectedException(Reason.UNAVAILABLE, "the server is shutting down");
         }
-        UserId user = context.userId();
+        long waitMillis = rateLimiter.tryAcquire(user, System.nanoTime());
+        if (waitMillis > 0) {
+            throw new RunRejectedException(Reason.RATE_LIMITED, "too many runs started; retry in " + waitMillis + " ms",
+                    waitMillis);
+        }
         if (!registry.reserve(user, limits.maxActiveRunsPerUser())) {
             throw new RunRejectedException(Reason.TOO_MANY_RUNS,
                     "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
@@ -84,17 +100,22 @@ public final class RunService {
         boolean admitted = false;
         try {
             Supervisor supervisor = supervisors.create(context, agent);
-            switch (supervisor.accept(content, start.newThread())) {
+            switch (supervisor.accept(content, start.newThread(), key)) {
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
                         "the thread already has an active run");
+                case DUPLICATE_KEY -> {
+                    RunRecord earlier = runs.findByIdempotencyKey(user, key).orElseThrow(
+                            () -> new IllegalStateException("an idempotency key was taken by a run that is gone"));
+                    return new AcceptedRun(earlier.id(), earlier.threadId(), true);
+                }
                 case ADMITTED -> admitted = true;
             }
             ActiveRun stream = supervisor.stream();
             registry.add(stream);
             watchers.started(stream);
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
-            return stream;
+            return new AcceptedRun(stream.runId(), stream.threadId(), false);
         } finally {
             if (!admitted) {
                 registry.release(user);

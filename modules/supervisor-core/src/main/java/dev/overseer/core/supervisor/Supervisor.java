@@ -75,9 +75,10 @@ public final class Supervisor {
 
     /**
      * Stores the user's message and the queued run on the thread (creating the thread first when
-     * {@code newThread}), in one transaction that also makes this run the thread's only active run.
+     * {@code newThread}), in one transaction that also makes this run the thread's only active run. A
+     * taken idempotency key admits nothing.
      */
-    public RunStore.Admission accept(String content, boolean newThread) {
+    public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey) {
         Instant now = clock.instant();
         ThreadId threadId = context.threadId();
         ThreadRecord thread = newThread
@@ -88,7 +89,7 @@ public final class Supervisor {
         MessageRecord message = new MessageRecord(MessageId.generate(), threadId, context.runId(),
                 MessageRecord.Role.USER, content, now);
         conversation.add(new ConversationItem.UserText(content));
-        return runs.admit(thread, run, message);
+        return runs.admit(thread, run, message, idempotencyKey);
     }
 
     /** Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. */

@@ -1,0 +1,8 @@
+package dev.overseer.core.supervisor;
+
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+
+/** A start the core accepted: the run and its thread; {@code repeated} when an idempotency key found an earlier run. */
+public record AcceptedRun(RunId runId, ThreadId threadId, boolean repeated) {
+}
