@@ -2,6 +2,7 @@ package dev.overseer.ws;
 
 import dev.overseer.context.ConnectionId;
 import dev.overseer.context.UserId;
+import dev.overseer.context.WebSocketContext;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.Collection;
@@ -55,6 +56,11 @@ public final class ConnectionRegistry {
     /** How many users have a connection open (for leak checks: zero once all are closed). */
     public int users() {
         return perUser.size();
+    }
+
+    /** The contexts of the open connections. */
+    public List<WebSocketContext> openContexts() {
+        return connections.values().stream().map(ConnectionComponent::context).toList();
     }
 
     Collection<ConnectionComponent> all() {
