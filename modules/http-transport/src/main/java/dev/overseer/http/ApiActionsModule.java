@@ -6,12 +6,14 @@ import dagger.multibindings.IntoMap;
 import dagger.multibindings.StringKey;
 import dev.overseer.http.action.CancelRunAction;
 import dev.overseer.http.action.CreateThreadAction;
+import dev.overseer.http.action.DeleteThreadAction;
 import dev.overseer.http.action.GetRunAction;
 import dev.overseer.http.action.GetThreadAction;
 import dev.overseer.http.action.ListMessagesAction;
 import dev.overseer.http.action.ListRunEventsAction;
 import dev.overseer.http.action.ListThreadsAction;
 import dev.overseer.http.action.StartRunAction;
+import dev.overseer.http.action.UpdateThreadAction;
 import java.util.List;
 
 /** Every API action, by name, and the routes that reach them. */
@@ -22,6 +24,8 @@ public interface ApiActionsModule {
             new ApiRoute("POST", "/api/threads", CreateThreadAction.NAME),
             new ApiRoute("GET", "/api/threads", ListThreadsAction.NAME),
             new ApiRoute("GET", "/api/threads/{id}", GetThreadAction.NAME),
+            new ApiRoute("PATCH", "/api/threads/{id}", UpdateThreadAction.NAME),
+            new ApiRoute("DELETE", "/api/threads/{id}", DeleteThreadAction.NAME),
             new ApiRoute("GET", "/api/threads/{id}/messages", ListMessagesAction.NAME),
             new ApiRoute("POST", "/api/threads/{id}/runs", StartRunAction.NAME),
             new ApiRoute("GET", "/api/runs/{id}", GetRunAction.NAME),
@@ -42,6 +46,16 @@ public interface ApiActionsModule {
     @IntoMap
     @StringKey(GetThreadAction.NAME)
     ApiAction getThread(GetThreadAction action);
+
+    @Binds
+    @IntoMap
+    @StringKey(UpdateThreadAction.NAME)
+    ApiAction updateThread(UpdateThreadAction action);
+
+    @Binds
+    @IntoMap
+    @StringKey(DeleteThreadAction.NAME)
+    ApiAction deleteThread(DeleteThreadAction action);
 
     @Binds
     @IntoMap

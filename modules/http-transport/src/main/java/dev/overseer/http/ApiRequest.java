@@ -34,6 +34,12 @@ public final class ApiRequest {
         return headers.get(lowerCaseName);
     }
 
+    /** Whether the client asked for Server-Sent Events ({@code Accept: text/event-stream}). */
+    public boolean acceptsEventStream() {
+        String accept = header("accept");
+        return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream");
+    }
+
     /** A single-valued query parameter, or null when absent. */
     public String query(String name) throws ApiProblem {
         Deque<String> values = queryParameters.get(name);

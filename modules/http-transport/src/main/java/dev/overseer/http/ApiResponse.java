@@ -1,22 +1,35 @@
 package dev.overseer.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overseer.context.RunId;
 
-/** What an action answers: a status and a JSON body (none for 204). */
-public record ApiResponse(int status, JsonNode body) {
-    public static ApiResponse ok(JsonNode body) {
-        return new ApiResponse(200, body);
+/** What an action answers: JSON with a status, an empty response, or a run's events as Server-Sent Events. */
+public sealed interface ApiResponse {
+    /** A JSON body. */
+    record Json(int status, JsonNode body) implements ApiResponse {
     }
 
-    public static ApiResponse created(JsonNode body) {
-        return new ApiResponse(201, body);
+    /** No body (204). */
+    record Empty(int status) implements ApiResponse {
     }
 
-    public static ApiResponse accepted(JsonNode body) {
-        return new ApiResponse(202, body);
+    /** The run's events with {@code seq > afterSeq} as an SSE stream that ends after the terminal event. */
+    record EventStream(RunId run, int afterSeq) implements ApiResponse {
     }
 
-    public static ApiResponse noContent() {
-        return new ApiResponse(204, null);
+    static ApiResponse ok(JsonNode body) {
+        return new Json(200, body);
+    }
+
+    static ApiResponse created(JsonNode body) {
+        return new Json(201, body);
+    }
+
+    static ApiResponse accepted(JsonNode body) {
+        return new Json(202, body);
+    }
+
+    static ApiResponse noContent() {
+        return new Empty(204);
     }
 }

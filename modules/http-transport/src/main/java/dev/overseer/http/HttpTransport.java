@@ -10,6 +10,7 @@ import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.store.Database;
+import dev.overseer.core.supervisor.RunService;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +42,8 @@ public final class HttpTransport {
     private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
     /** The largest request body accepted. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** How often an idle SSE stream gets a comment line, so proxies keep it open. */
+    static final Duration SSE_KEEP_ALIVE = Duration.ofSeconds(15);
     static final HttpString REQUEST_ID = HttpString.tryFromString("X-Request-Id");
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
@@ -48,15 +52,18 @@ public final class HttpTransport {
     private final RequestComponent.Factory requests;
     private final Database database;
     private final Clock clock;
+    private final SseStream sse;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
     @Inject
-    HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock) {
+    HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
+            RunService runs) {
         this.authenticator = authenticator;
         this.requests = requests;
         this.database = database;
         this.clock = clock;
+        this.sse = new SseStream(runs, SSE_KEEP_ALIVE);
         Map<String, Map<String, String>> byTemplate = new LinkedHashMap<>();
         for (ApiRoute route : ApiActionsModule.ROUTES) {
             byTemplate.computeIfAbsent(route.template(), key -> new LinkedHashMap<>()).put(route.method(), route.action());
@@ -120,11 +127,14 @@ public final class HttpTransport {
             ApiAction action = requests.create(context).actions().get(actionName).get();
             ApiResponse response = action.handle(new ApiRequest(parameters, exchange.getQueryParameters(),
                     headers(exchange), body));
-            if (response.body() == null) {
-                exchange.setStatusCode(response.status());
-                exchange.endExchange();
-            } else {
-                sendJson(exchange, response.status(), response.body());
+            switch (response) {
+                case ApiResponse.Json json -> sendJson(exchange, json.status(), json.body());
+                case ApiResponse.Empty empty -> {
+                    exchange.setStatusCode(empty.status());
+                    exchange.endExchange();
+                }
+                case ApiResponse.EventStream stream -> sse.serve(exchange, principal.userId(), stream.run(),
+                        stream.afterSeq());
             }
         } catch (AuthenticationException e) {
             exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer");

@@ -49,9 +49,10 @@ public final class RunStore {
      * active run, stores the run as queued (with the idempotency key, if any) and the user's message.
      * Nothing is stored unless admitted.
      */
-    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage, String idempotencyKey) {
+    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage, String idempotencyKey,
+            String fingerprint) {
         try {
-            return insertAdmitted(newThread, run, userMessage, idempotencyKey);
+            return insertAdmitted(newThread, run, userMessage, idempotencyKey, fingerprint);
         } catch (UnableToExecuteStatementException e) {
             if (idempotencyKey != null && e.getCause() instanceof SQLException sql
                     && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
@@ -62,7 +63,7 @@ public final class RunStore {
     }
 
     private Admission insertAdmitted(ThreadRecord newThread, RunRecord run, MessageRecord userMessage,
-            String idempotencyKey) {
+            String idempotencyKey, String fingerprint) {
         return jdbi.inTransaction(handle -> {
             if (newThread != null) {
                 threads.insert(handle, newThread);
@@ -74,8 +75,9 @@ public final class RunStore {
                 return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
             }
             handle.createUpdate("""
-                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, idempotency_key)
-                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :key)""")
+                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, idempotency_key,
+                                      idempotency_fingerprint)
+                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :key, :fingerprint)""")
                     .bind("id", run.id().value())
                     .bind("thread", run.threadId().value())
                     .bind("user", run.userId().value())
@@ -84,6 +86,7 @@ public final class RunStore {
                     .bind("origin", run.origin())
                     .bind("created", now)
                     .bind("key", idempotencyKey)
+                    .bind("fingerprint", fingerprint)
                     .execute();
             messages.insert(handle, userMessage);
             return Admission.ADMITTED;
@@ -99,14 +102,21 @@ public final class RunStore {
                 .findOne());
     }
 
-    /** The user's run that holds this idempotency key, if any. */
-    public Optional<RunRecord> findByIdempotencyKey(UserId user, String idempotencyKey) {
+    /** The user's run that holds this idempotency key, with the fingerprint of the request that started it. */
+    public Optional<KeyedRun> findByIdempotencyKey(UserId user, String idempotencyKey) {
         return jdbi.withHandle(handle -> handle.createQuery(
                         "SELECT * FROM runs WHERE user_id = :user AND idempotency_key = :key")
                 .bind("user", user.value())
                 .bind("key", idempotencyKey)
-                .map(MAPPER)
+                .map((rs, ctx) -> new KeyedRun(MAPPER.map(rs, ctx), rs.getString("idempotency_fingerprint")))
                 .findOne());
+    }
+
+    /** Frees an expired idempotency key so that it can start a new run. */
+    public void releaseIdempotencyKey(RunId run) {
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE runs SET idempotency_key = NULL WHERE id = :id")
+                .bind("id", run.value())
+                .execute());
     }
 
     void markStarted(Handle handle, RunId id, Instant startedAt) {

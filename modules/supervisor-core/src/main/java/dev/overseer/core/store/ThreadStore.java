@@ -78,6 +78,55 @@ public final class ThreadStore {
                 .execute();
     }
 
+    /** What came of deleting a thread. */
+    public enum Deletion {
+        DELETED,
+        NOT_FOUND,
+        BUSY
+    }
+
+    /**
+     * Changes the title and/or metadata (a null argument keeps the field; {@code clearTitle} removes the
+     * title) and touches the thread. Empty when the thread is absent or another user's.
+     */
+    public Optional<ThreadRecord> update(UserId user, ThreadId id, String title, boolean clearTitle, String metadataJson,
+            long nowMillis) {
+        return jdbi.inTransaction(handle -> {
+            int changed = handle.createUpdate("""
+                    UPDATE threads SET
+                        title = CASE WHEN :clear THEN NULL WHEN :title IS NULL THEN title ELSE :title END,
+                        metadata = COALESCE(:metadata, metadata),
+                        updated_at = :now
+                    WHERE id = :id AND user_id = :user""")
+                    .bind("clear", clearTitle)
+                    .bind("title", title)
+                    .bind("metadata", metadataJson)
+                    .bind("now", nowMillis)
+                    .bind("id", id.value())
+                    .bind("user", user.value())
+                    .execute();
+            return changed == 0 ? Optional.<ThreadRecord>empty() : find(handle, user, id);
+        });
+    }
+
+    /**
+     * Deletes the thread with its messages, runs and events. A thread with an active run is not deleted
+     * (its run is still writing); cancel the run first.
+     */
+    public Deletion delete(UserId user, ThreadId id) {
+        return jdbi.inTransaction(handle -> {
+            int deleted = handle.createUpdate(
+                            "DELETE FROM threads WHERE id = :id AND user_id = :user AND active_run_id IS NULL")
+                    .bind("id", id.value())
+                    .bind("user", user.value())
+                    .execute();
+            if (deleted == 1) {
+                return Deletion.DELETED;
+            }
+            return find(handle, user, id).isPresent() ? Deletion.BUSY : Deletion.NOT_FOUND;
+        });
+    }
+
     /** The user's threads, most recently updated first. */
     public Page<ThreadRecord> list(UserId user, String cursor, int limit) {
         return jdbi.withHandle(handle -> {

@@ -13,11 +13,18 @@ import dev.overseer.core.run.RunRejectedException.Reason;
 import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
+import dev.overseer.core.store.KeyedRun;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class RunService {
     private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
     private static final int MAX_EVENTS_PER_READ = 10_000;
+    /** How long an idempotency key (a WebSocket request_id, an HTTP Idempotency-Key) finds its run. */
+    public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
     private final SupervisorFactory supervisors;
     private final AgentCatalog agents;
@@ -42,12 +51,13 @@ public final class RunService {
     private final EventStore events;
     private final ThreadWatchers watchers;
     private final RunLimits limits;
+    private final Clock clock;
     private final StartRateLimiter rateLimiter;
     private volatile boolean accepting = true;
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
-            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits) {
+            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, Clock clock) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -56,6 +66,7 @@ public final class RunService {
         this.events = events;
         this.watchers = watchers;
         this.limits = limits;
+        this.clock = clock;
         this.rateLimiter = new StartRateLimiter(limits.startsPerSecond(), limits.startBurst());
     }
 
@@ -79,11 +90,13 @@ public final class RunService {
                 "unknown agent '" + agentName + "'"));
         UserId user = context.userId();
         String key = start.idempotencyKey();
+        String fingerprint = key == null ? null : fingerprint(agentName, content);
         if (key != null) {
-            Optional<RunRecord> earlier = runs.findByIdempotencyKey(user, key);
-            if (earlier.isPresent()) {
-                return new AcceptedRun(earlier.get().id(), earlier.get().threadId(), true);
+            Optional<KeyedRun> earlier = runs.findByIdempotencyKey(user, key);
+            if (earlier.isPresent() && earlier.get().run().createdAt().isAfter(clock.instant().minus(IDEMPOTENCY_WINDOW))) {
+                return repeated(earlier.get(), fingerprint);
             }
+            earlier.ifPresent(expired -> runs.releaseIdempotencyKey(expired.run().id()));
         }
         if (!accepting) {
             throw new RunRejectedException(Reason.UNAVAILABLE, "the server is shutting down");
@@ -100,14 +113,14 @@ public final class RunService {
         boolean admitted = false;
         try {
             Supervisor supervisor = supervisors.create(context, agent);
-            switch (supervisor.accept(content, start.newThread(), key)) {
+            switch (supervisor.accept(content, start.newThread(), key, fingerprint)) {
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
                         "the thread already has an active run");
                 case DUPLICATE_KEY -> {
-                    RunRecord earlier = runs.findByIdempotencyKey(user, key).orElseThrow(
-                            () -> new IllegalStateException("an idempotency key was taken by a run that is gone"));
-                    return new AcceptedRun(earlier.id(), earlier.threadId(), true);
+                    return repeated(runs.findByIdempotencyKey(user, key).orElseThrow(
+                            () -> new IllegalStateException("an idempotency key was taken by a run that is gone")),
+                            fingerprint);
                 }
                 case ADMITTED -> admitted = true;
             }
@@ -115,11 +128,29 @@ public final class RunService {
             registry.add(stream);
             watchers.started(stream);
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
-            return new AcceptedRun(stream.runId(), stream.threadId(), false);
+            return new AcceptedRun(stream.runId(), stream.threadId(), false, true);
         } finally {
             if (!admitted) {
                 registry.release(user);
             }
+        }
+    }
+
+    private static AcceptedRun repeated(KeyedRun earlier, String fingerprint) {
+        return new AcceptedRun(earlier.run().id(), earlier.run().threadId(), true,
+                fingerprint.equals(earlier.fingerprint()));
+    }
+
+    /** What a keyed start asked for: a retry asks for the same; a different request reusing the key does not. */
+    private static String fingerprint(String agent, String content) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(agent.getBytes(StandardCharsets.UTF_8));
+            sha256.update((byte) 0);
+            sha256.update(content.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha256.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 

@@ -78,7 +78,7 @@ public final class Supervisor {
      * {@code newThread}), in one transaction that also makes this run the thread's only active run. A
      * taken idempotency key admits nothing.
      */
-    public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey) {
+    public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey, String fingerprint) {
         Instant now = clock.instant();
         ThreadId threadId = context.threadId();
         ThreadRecord thread = newThread
@@ -89,7 +89,7 @@ public final class Supervisor {
         MessageRecord message = new MessageRecord(MessageId.generate(), threadId, context.runId(),
                 MessageRecord.Role.USER, content, now);
         conversation.add(new ConversationItem.UserText(content));
-        return runs.admit(thread, run, message, idempotencyKey);
+        return runs.admit(thread, run, message, idempotencyKey, fingerprint);
     }
 
     /** Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. */
