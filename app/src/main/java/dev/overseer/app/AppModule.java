@@ -5,7 +5,18 @@ import dagger.Provides;
 import dev.overseer.core.auth.JwtSecret;
 import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.supervisor.RunLimits;
+import dev.overseer.http.CorsPolicy;
+import dev.overseer.http.MetricsExposition;
 import dev.overseer.ws.WebSocketSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
@@ -50,6 +61,45 @@ public abstract class AppModule {
     static WebSocketSettings webSocketSettings(OverseerConfig config) {
         return new WebSocketSettings(config.wsMaxMessageBytes(), config.wsHeartbeat(), config.wsIdleTimeout(),
                 config.maxConnectionsPerUser(), Math.max(MAX_QUEUED_OUTBOUND_BYTES, 4L * config.wsMaxMessageBytes()));
+    }
+
+    @Provides
+    @Singleton
+    static PrometheusMeterRegistry prometheus() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return registry;
+    }
+
+    @Provides
+    static MeterRegistry meterRegistry(PrometheusMeterRegistry registry) {
+        return registry;
+    }
+
+    @Provides
+    static MetricsExposition metricsExposition(PrometheusMeterRegistry registry) {
+        return new MetricsExposition() {
+            @Override
+            public String contentType() {
+                return "text/plain; version=0.0.4; charset=utf-8";
+            }
+
+            @Override
+            public String scrape() {
+                return registry.scrape();
+            }
+        };
+    }
+
+    @Provides
+    @Singleton
+    static CorsPolicy corsPolicy(OverseerConfig config) {
+        return CorsPolicy.parse(config.corsOrigins());
     }
 
     @Provides

@@ -2,7 +2,6 @@ package dev.overseer.app;
 
 import dev.overseer.core.auth.JwtSecret;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -28,7 +27,12 @@ final class JwtSecrets {
         }
         Path file = config.dataDir().resolve(DEV_SECRET_FILE);
         LOG.warn("OVERSEER_JWT_SECRET is not set; using the development secret in {} (set it in production)", file);
-        return JwtSecret.of(readOrCreate(file));
+        String secret = readOrCreate(file);
+        if (secret.getBytes(StandardCharsets.UTF_8).length < JwtSecret.MIN_BYTES) {
+            throw new ConfigException("the development secret " + file + " is shorter than " + JwtSecret.MIN_BYTES
+                    + " bytes; delete it to have a new one made, or set OVERSEER_JWT_SECRET");
+        }
+        return JwtSecret.of(secret);
     }
 
     private static String readOrCreate(Path file) {
@@ -48,7 +52,8 @@ final class JwtSecrets {
             }
             return Files.readString(file, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the development secret " + file, e);
+            throw new ConfigException("OVERSEER_DATA_DIR: cannot read or create the development secret " + file
+                    + " (" + e + ")");
         }
     }
 

@@ -62,7 +62,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            OverseerServer server = graph(port).server().start();
+            OverseerServer server = start(graph(port));
             // Handling the signals ourselves (instead of a shutdown hook) lets a SIGTERM stop gracefully and exit 0.
             CountDownLatch stop = new CountDownLatch(1);
             for (String signal : new String[] {"TERM", "INT"}) {
@@ -71,6 +71,29 @@ public final class Main implements Callable<Integer> {
             stop.await();
             server.close();
             return 0;
+        }
+    }
+
+    /**
+     * Starts the server; what stops it from starting (a taken port, an unreachable database) is reported
+     * in one line naming the variable to fix, like a bad value.
+     */
+    static OverseerServer start(OverseerComponent graph) throws Exception {
+        try {
+            return graph.server().start();
+        } catch (RuntimeException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof ConfigException config) {
+                    throw config;
+                }
+                if (cause instanceof java.net.BindException bind) {
+                    throw new ConfigException("OVERSEER_HOST/OVERSEER_PORT: cannot listen there (" + bind.getMessage() + ")");
+                }
+                if (cause instanceof java.sql.SQLException sql) {
+                    throw new ConfigException("OVERSEER_DB_URL: cannot use the database (" + sql.getMessage() + ")");
+                }
+            }
+            throw e;
         }
     }
 

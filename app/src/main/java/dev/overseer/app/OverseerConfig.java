@@ -25,7 +25,8 @@ public record OverseerConfig(
         int maxActiveRunsPerUser,
         int runStartsPerSecond,
         int runStartBurst,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        String corsOrigins) {
 
     /** Reads and checks every variable; {@code portOverride} (the {@code --port} flag) wins over the environment. */
     public static OverseerConfig fromEnvironment(Map<String, String> env, Integer portOverride) {
@@ -47,6 +48,19 @@ public record OverseerConfig(
             throw new ConfigException("OVERSEER_LLM_BASE_URL is set, but this version of Overseer only runs the "
                     + "built-in offline model; unset it (and OVERSEER_LLM_API_KEY, OVERSEER_LLM_MODEL)");
         }
+        int heartbeat = reader.integer("OVERSEER_WS_HEARTBEAT_SECONDS", 25, 1, 3_600);
+        int idle = reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400);
+        if (idle <= heartbeat) {
+            throw new ConfigException("OVERSEER_WS_IDLE_TIMEOUT_SECONDS (" + idle + ") must be greater than "
+                    + "OVERSEER_WS_HEARTBEAT_SECONDS (" + heartbeat + "), or clients that only answer pings are cut off");
+        }
+        String corsOrigins = reader.string("OVERSEER_CORS_ORIGINS", "");
+        for (String origin : corsOrigins.split("\\s*,\\s*")) {
+            if (!origin.isEmpty() && !origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+                throw new ConfigException("OVERSEER_CORS_ORIGINS must be * or a comma-separated list of origins "
+                        + "like https://app.example.com, got '" + origin + "'");
+            }
+        }
         return new OverseerConfig(
                 host,
                 port,
@@ -57,13 +71,14 @@ public record OverseerConfig(
                 reader.integer("OVERSEER_DB_POOL_SIZE", 16, 1, 1_000),
                 secret,
                 reader.integer("OVERSEER_WS_MAX_MESSAGE_BYTES", 65_536, 256, 16 * 1024 * 1024),
-                Duration.ofSeconds(reader.integer("OVERSEER_WS_HEARTBEAT_SECONDS", 25, 1, 3_600)),
-                Duration.ofSeconds(reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400)),
+                Duration.ofSeconds(heartbeat),
+                Duration.ofSeconds(idle),
                 reader.integer("OVERSEER_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
                 reader.integer("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", 5, 1, 100_000),
                 reader.integer("OVERSEER_RUN_STARTS_PER_SECOND", 10, 1, 1_000_000),
                 reader.integer("OVERSEER_RUN_START_BURST", 20, 1, 1_000_000),
-                Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)));
+                Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)),
+                corsOrigins);
     }
 
     private static int checkPort(String name, int port) {

@@ -4,6 +4,9 @@ import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.supervisor.RunService;
+import dev.overseer.http.CorsPolicy;
+import dev.overseer.http.EdgeHandler;
+import dev.overseer.http.HttpMetrics;
 import dev.overseer.http.HttpTransport;
 import dev.overseer.ws.WebSocketTransport;
 import io.undertow.Undertow;
@@ -33,6 +36,8 @@ public final class OverseerServer implements AutoCloseable {
     private final HttpTransport http;
     private final XnioWorker worker;
     private final ByteBufferPool buffers;
+    private final CorsPolicy cors;
+    private final HttpMetrics httpMetrics;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private Undertow undertow;
     private InetSocketAddress address;
@@ -40,7 +45,7 @@ public final class OverseerServer implements AutoCloseable {
     @Inject
     OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
             EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
-            ByteBufferPool buffers) {
+            ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics) {
         this.config = config;
         this.database = database;
         this.runs = runs;
@@ -50,6 +55,8 @@ public final class OverseerServer implements AutoCloseable {
         this.http = http;
         this.worker = worker;
         this.buffers = buffers;
+        this.cors = cors;
+        this.httpMetrics = httpMetrics;
     }
 
     /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
@@ -65,8 +72,9 @@ public final class OverseerServer implements AutoCloseable {
         HttpHandler webSocketHandler = webSockets.handler();
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
-        HttpHandler root = exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
-                ? webSocketHandler : httpHandler).handleRequest(exchange);
+        HttpHandler root = new EdgeHandler(cors, httpMetrics,
+                exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
+                        ? webSocketHandler : httpHandler).handleRequest(exchange));
         undertow = Undertow.builder()
                 .setWorker(worker)
                 .setByteBufferPool(buffers)

@@ -9,6 +9,10 @@ public sealed interface ApiResponse {
     record Json(int status, JsonNode body) implements ApiResponse {
     }
 
+    /** A JSON body already serialised (stored events are sent as they were stored). */
+    record RawJson(int status, String json) implements ApiResponse {
+    }
+
     /** No body (204). */
     record Empty(int status) implements ApiResponse {
     }

@@ -1,7 +1,6 @@
 package dev.overseer.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.Principal;
 import dev.overseer.context.RequestContext;
 import dev.overseer.context.RequestId;
@@ -15,27 +14,31 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatcher;
 import io.undertow.util.StatusCodes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * The HTTP transport: health endpoints, and the API, where each request is authenticated, gets its own
- * {@link RequestComponent} and runs its action on a virtual thread (never on an I/O thread).
+ * The HTTP transport: the public endpoints (health, readiness, metrics, the OpenAPI document), and the
+ * API, where each request is authenticated, gets its own {@link RequestComponent} and runs its action on
+ * a virtual thread (never on an I/O thread).
  */
 @Singleton
 public final class HttpTransport {
@@ -44,7 +47,7 @@ public final class HttpTransport {
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     /** How often an idle SSE stream gets a comment line, so proxies keep it open. */
     static final Duration SSE_KEEP_ALIVE = Duration.ofSeconds(15);
-    static final HttpString REQUEST_ID = HttpString.tryFromString("X-Request-Id");
+    static final String OPENAPI_RESOURCE = "/dev/overseer/http/openapi.json";
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
 
@@ -52,18 +55,24 @@ public final class HttpTransport {
     private final RequestComponent.Factory requests;
     private final Database database;
     private final Clock clock;
+    private final HttpMetrics metrics;
+    private final MetricsExposition exposition;
     private final SseStream sse;
+    private final String openApi;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
     @Inject
     HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
-            RunService runs) {
+            RunService runs, HttpMetrics metrics, MetricsExposition exposition) {
         this.authenticator = authenticator;
         this.requests = requests;
         this.database = database;
         this.clock = clock;
+        this.metrics = metrics;
+        this.exposition = exposition;
         this.sse = new SseStream(runs, SSE_KEEP_ALIVE);
+        this.openApi = resource(OPENAPI_RESOURCE);
         Map<String, Map<String, String>> byTemplate = new LinkedHashMap<>();
         for (ApiRoute route : ApiActionsModule.ROUTES) {
             byTemplate.computeIfAbsent(route.template(), key -> new LinkedHashMap<>()).put(route.method(), route.action());
@@ -84,31 +93,49 @@ public final class HttpTransport {
     private void route(HttpServerExchange exchange) {
         String path = exchange.getRelativePath();
         String method = exchange.getRequestMethod().toString();
-        if (path.equals("/healthz")) {
-            if (allow(exchange, method, "GET")) {
-                sendJson(exchange, 200, Json.object().put("status", "ok"));
+        switch (path) {
+            case "/healthz" -> {
+                if (allow(exchange, method, "GET", path)) {
+                    sendJson(exchange, 200, Json.object().put("status", "ok"));
+                }
+                return;
             }
-            return;
-        }
-        if (path.equals("/readyz")) {
-            if (allow(exchange, method, "GET")) {
-                exchange.dispatch(executor, () -> {
-                    boolean ready = database.isReady();
-                    sendJson(exchange, ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "unavailable"));
-                });
+            case "/readyz" -> {
+                if (allow(exchange, method, "GET", path)) {
+                    exchange.dispatch(executor, () -> {
+                        boolean ready = database.isReady();
+                        sendJson(exchange, ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "unavailable"));
+                    });
+                }
+                return;
             }
-            return;
+            case "/metrics" -> {
+                if (allow(exchange, method, "GET", path)) {
+                    exchange.dispatch(executor, () -> send(exchange, 200, exposition.contentType(), exposition.scrape()));
+                }
+                return;
+            }
+            case "/openapi.json" -> {
+                if (allow(exchange, method, "GET", path)) {
+                    send(exchange, 200, JSON, openApi);
+                }
+                return;
+            }
+            default -> {
+            }
         }
         PathTemplateMatcher.PathMatchResult<Map<String, String>> match = routes.match(path);
         if (match == null) {
             sendProblem(exchange, new ApiProblem(404, "not_found", "no resource at " + path));
             return;
         }
+        exchange.putAttachment(EdgeHandler.ROUTE, match.getMatchedTemplate());
         String action = match.getValue().get(method);
         if (action == null) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, String.join(", ", match.getValue().keySet()));
+            String allowed = String.join(", ", match.getValue().keySet());
+            exchange.getResponseHeaders().put(Headers.ALLOW, allowed);
             sendProblem(exchange, new ApiProblem(405, "method_not_allowed",
-                    method + " is not allowed on " + path + "; allowed: " + String.join(", ", match.getValue().keySet())));
+                    method + " is not allowed on " + path + "; allowed: " + allowed));
             return;
         }
         Map<String, String> parameters = match.getParameters();
@@ -116,11 +143,15 @@ public final class HttpTransport {
     }
 
     private void serve(HttpServerExchange exchange, String actionName, Map<String, String> parameters) {
-        RequestId requestId = requestId(exchange);
-        exchange.getResponseHeaders().put(REQUEST_ID, requestId.value());
+        RequestId requestId = exchange.getAttachment(EdgeHandler.REQUEST_ID);
+        if (requestId == null) {
+            requestId = RequestId.generate();
+        }
+        MDC.put("request_id", requestId.value());
         try {
             Principal principal = authenticator.authenticateHeader(
                     exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+            exchange.putAttachment(EdgeHandler.USER, principal.userId().value());
             byte[] body = readBody(exchange);
             RequestContext context = new RequestContext(requestId, exchange.getRequestMethod().toString(),
                     exchange.getRelativePath(), principal, remoteAddress(exchange), clock.instant());
@@ -129,6 +160,7 @@ public final class HttpTransport {
                     headers(exchange), body));
             switch (response) {
                 case ApiResponse.Json json -> sendJson(exchange, json.status(), json.body());
+                case ApiResponse.RawJson raw -> send(exchange, raw.status(), JSON, raw.json());
                 case ApiResponse.Empty empty -> {
                     exchange.setStatusCode(empty.status());
                     exchange.endExchange();
@@ -144,8 +176,10 @@ public final class HttpTransport {
         } catch (RunRejectedException e) {
             sendProblem(exchange, RunProblems.of(e));
         } catch (RuntimeException e) {
-            LOG.error("request {} {} failed", requestId, exchange.getRelativePath(), e);
+            LOG.error("request {} {} failed", exchange.getRequestMethod(), exchange.getRelativePath(), e);
             sendProblem(exchange, new ApiProblem(500, "internal", "internal error; request id " + requestId));
+        } finally {
+            MDC.remove("request_id");
         }
     }
 
@@ -169,22 +203,10 @@ public final class HttpTransport {
         return new ApiProblem(413, "body_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
     }
 
-    private static RequestId requestId(HttpServerExchange exchange) {
-        String given = exchange.getRequestHeaders().getFirst(REQUEST_ID);
-        if (given != null) {
-            try {
-                return new RequestId(given);
-            } catch (InvalidIdException e) {
-                // an unusable id is replaced by one of ours
-            }
-        }
-        return RequestId.generate();
-    }
-
     private static Map<String, String> headers(HttpServerExchange exchange) {
         Map<String, String> headers = new HashMap<>();
         for (HeaderValues values : exchange.getRequestHeaders()) {
-            headers.put(values.getHeaderName().toString().toLowerCase(java.util.Locale.ROOT), values.getFirst());
+            headers.put(values.getHeaderName().toString().toLowerCase(Locale.ROOT), values.getFirst());
         }
         return headers;
     }
@@ -194,7 +216,8 @@ public final class HttpTransport {
         return source == null || source.getAddress() == null ? "unknown" : source.getAddress().getHostAddress();
     }
 
-    private static boolean allow(HttpServerExchange exchange, String method, String allowed) {
+    private boolean allow(HttpServerExchange exchange, String method, String allowed, String path) {
+        exchange.putAttachment(EdgeHandler.ROUTE, path);
         if (method.equals(allowed)) {
             return true;
         }
@@ -204,22 +227,36 @@ public final class HttpTransport {
     }
 
     private static void sendJson(HttpServerExchange exchange, int status, JsonNode body) {
-        exchange.setStatusCode(status);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, JSON);
-        exchange.getResponseSender().send(Json.write(body));
+        send(exchange, status, JSON, Json.write(body));
     }
 
-    static void sendProblem(HttpServerExchange exchange, ApiProblem problem) {
-        exchange.setStatusCode(problem.status());
+    private static void send(HttpServerExchange exchange, int status, String contentType, String body) {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
+        exchange.getResponseSender().send(body, StandardCharsets.UTF_8);
+    }
+
+    private void sendProblem(HttpServerExchange exchange, ApiProblem problem) {
+        metrics.problem(problem.code());
         if (problem.retryAfterMillis() > 0) {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString((problem.retryAfterMillis() + 999) / 1000));
         }
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, PROBLEM_JSON);
-        exchange.getResponseSender().send(Json.write(Json.object()
+        send(exchange, problem.status(), PROBLEM_JSON, Json.write(Json.object()
                 .put("type", "about:blank")
                 .put("title", StatusCodes.getReason(problem.status()))
                 .put("status", problem.status())
                 .put("detail", problem.detail())
                 .put("code", problem.code())));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpTransport.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -13,6 +13,7 @@ import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.WaitTool;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import org.jdbi.v3.core.Jdbi;
@@ -28,8 +29,8 @@ public abstract class CoreModule {
 
     @Provides
     @Singleton
-    static Database database(DatabaseSettings settings) {
-        return Database.open(settings);
+    static Database database(DatabaseSettings settings, MeterRegistry meters) {
+        return Database.open(settings, meters);
     }
 
     @Provides

@@ -36,18 +36,20 @@ public final class ClientFrameHandler {
     private final ClientFrameDecoder decoder;
     private final RunService runs;
     private final Clock clock;
+    private final WebSocketMetrics metrics;
     private final RunEventListener toClient;
     private final Map<RunId, ActiveRun> following = new ConcurrentHashMap<>();
     private final List<Runnable> threadWatches = new ArrayList<>();
 
     @Inject
     ClientFrameHandler(WebSocketContext context, ConnectionOutbox outbox, ClientFrameDecoder decoder, RunService runs,
-            Clock clock) {
+            Clock clock, WebSocketMetrics metrics) {
         this.context = context;
         this.outbox = outbox;
         this.decoder = decoder;
         this.runs = runs;
         this.clock = clock;
+        this.metrics = metrics;
         this.toClient = event -> {
             outbox.send(event.json());
             if (event.terminal()) {
@@ -58,14 +60,24 @@ public final class ClientFrameHandler {
 
     /** Handles one text frame from the client. */
     public void onText(String text) {
+        long started = System.nanoTime();
         context.touch(clock.instant());
         ClientFrame frame;
         try {
             frame = decoder.decode(text);
         } catch (FrameError e) {
-            outbox.send(ServerFrames.error(e.code(), e.getMessage(), e.requestId()));
+            sendError(e.code(), e.getMessage(), e.requestId());
+            metrics.frameHandled("invalid", System.nanoTime() - started);
             return;
         }
+        try {
+            handle(frame);
+        } finally {
+            metrics.frameHandled(typeOf(frame), System.nanoTime() - started);
+        }
+    }
+
+    private void handle(ClientFrame frame) {
         try {
             switch (frame) {
                 case ClientFrame.Ping ping -> outbox.send(ServerFrames.pong(clock.instant()));
@@ -75,13 +87,29 @@ public final class ClientFrameHandler {
                 case ClientFrame.Subscribe subscribe -> subscribe(ThreadId.parse(subscribe.threadId()));
             }
         } catch (InvalidIdException e) {
-            outbox.send(ServerFrames.error("invalid_message", e.getMessage(), frame.requestId()));
+            sendError("invalid_message", e.getMessage(), frame.requestId());
         } catch (RunRejectedException e) {
+            metrics.error(e.reason().wire());
             outbox.send(ServerFrames.rejected(e, frame.requestId()));
         } catch (RuntimeException e) {
             LOG.error("frame on {} failed", context.connectionId(), e);
-            outbox.send(ServerFrames.error("internal", "internal error", frame.requestId()));
+            sendError("internal", "internal error", frame.requestId());
         }
+    }
+
+    private void sendError(String code, String message, String requestId) {
+        metrics.error(code);
+        outbox.send(ServerFrames.error(code, message, requestId));
+    }
+
+    private static String typeOf(ClientFrame frame) {
+        return switch (frame) {
+            case ClientFrame.StartAgent start -> "start_agent";
+            case ClientFrame.CancelRun cancel -> "cancel_run";
+            case ClientFrame.Resume resume -> "resume";
+            case ClientFrame.Subscribe subscribe -> "subscribe";
+            case ClientFrame.Ping ping -> "ping";
+        };
     }
 
     private void startAgent(ClientFrame.StartAgent start) {

@@ -1,11 +1,8 @@
 package dev.overseer.http.action;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.RequestContext;
 import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
-import dev.overseer.core.json.Json;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.ApiAction;
 import dev.overseer.http.ApiProblem;
@@ -53,10 +50,12 @@ public final class ListRunEventsAction implements ApiAction {
         }
         int limit = http.queryInt("limit", 1, MAX_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE);
         List<RunEvent> events = runs.events(request.userId(), run, after);
-        ObjectNode body = Json.object();
-        ArrayNode data = body.putArray("data");
-        events.stream().limit(limit).forEach(event -> data.add(Json.readTrusted(event.json())));
-        body.put("next_cursor", events.size() > limit ? Integer.toString(events.get(limit - 1).seq()) : null);
-        return ApiResponse.ok(body);
+        // The events are written out exactly as they were sent live and stored, not re-serialised.
+        StringBuilder body = new StringBuilder("{\"data\":[");
+        for (int i = 0; i < Math.min(limit, events.size()); i++) {
+            body.append(i == 0 ? "" : ",").append(events.get(i).json());
+        }
+        String next = events.size() > limit ? "\"" + events.get(limit - 1).seq() + "\"" : "null";
+        return new ApiResponse.RawJson(200, body.append("],\"next_cursor\":").append(next).append('}').toString());
     }
 }

@@ -2,10 +2,12 @@ package dev.overseer.core.run;
 
 import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunFinish;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +27,13 @@ public final class RunLifecycle {
 
     private final EventWriter writer;
     private final RunRegistry registry;
+    private final OverseerMetrics metrics;
 
     @Inject
-    public RunLifecycle(EventWriter writer, RunRegistry registry) {
+    public RunLifecycle(EventWriter writer, RunRegistry registry, OverseerMetrics metrics) {
         this.writer = writer;
         this.registry = registry;
+        this.metrics = metrics;
     }
 
     public ActiveRun.StopReason attach(ActiveRun run, Thread thread) {
@@ -44,18 +48,20 @@ public final class RunLifecycle {
         return run.stopReason();
     }
 
-    public void beginFinishing(ActiveRun run) {
-        run.beginFinishing();
+    /** From now on the run cannot be stopped; returns the reason if a stop was asked for before. */
+    public ActiveRun.StopReason beginFinishing(ActiveRun run) {
+        return run.beginFinishing();
     }
 
     /** Persists (asynchronously) and publishes one non-terminal event. */
     public void emit(ActiveRun run, RunEvent event) {
         writer.append(event);
         run.publish(event);
+        metrics.eventEmitted();
     }
 
     /** Persists the terminal event and the run's outcome, waits until they are committed, then publishes. */
-    public void finish(ActiveRun run, RunEvent terminal, RunFinish outcome) {
+    public void finish(ActiveRun run, RunEvent terminal, RunFinish outcome, String origin, Duration duration) {
         writer.append(terminal);
         try {
             writer.finish(outcome).get(DURABILITY_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -66,6 +72,8 @@ public final class RunLifecycle {
         } finally {
             run.publish(terminal);
             registry.remove(run);
+            metrics.eventEmitted();
+            metrics.runFinished(origin, outcome.status().wire(), duration);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -19,8 +20,11 @@ public final class Database implements AutoCloseable {
         this.jdbi = Jdbi.create(dataSource);
     }
 
-    /** Opens the pool; fails at once, with the driver's reason, when the database cannot be reached. */
-    public static Database open(DatabaseSettings settings) {
+    /**
+     * Opens the pool (its usage is published on {@code meters}); fails at once, with the driver's reason,
+     * when the database cannot be reached.
+     */
+    public static Database open(DatabaseSettings settings, MeterRegistry meters) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("overseer-db");
         config.setJdbcUrl(settings.jdbcUrl());
@@ -35,6 +39,7 @@ public final class Database implements AutoCloseable {
         config.setConnectionTimeout(10_000);
         config.setValidationTimeout(2_000);
         config.setInitializationFailTimeout(10_000);
+        config.setMetricRegistry(meters);
         return new Database(new HikariDataSource(config));
     }
 

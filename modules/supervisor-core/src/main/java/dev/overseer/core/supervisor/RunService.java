@@ -6,6 +6,7 @@ import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.RunRejectedException;
@@ -17,6 +18,7 @@ import dev.overseer.core.store.KeyedRun;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
+import io.micrometer.core.instrument.Gauge;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +54,14 @@ public final class RunService {
     private final ThreadWatchers watchers;
     private final RunLimits limits;
     private final Clock clock;
+    private final OverseerMetrics metrics;
     private final StartRateLimiter rateLimiter;
     private volatile boolean accepting = true;
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
-            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, Clock clock) {
+            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, Clock clock,
+            OverseerMetrics metrics) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -67,6 +71,9 @@ public final class RunService {
         this.watchers = watchers;
         this.limits = limits;
         this.clock = clock;
+        this.metrics = metrics;
+        Gauge.builder("overseer.runs.active", registry, RunRegistry::activeCount)
+                .description("Runs active in this process").register(metrics.registry());
         this.rateLimiter = new StartRateLimiter(limits.startsPerSecond(), limits.startBurst());
     }
 
@@ -126,6 +133,7 @@ public final class RunService {
             }
             ActiveRun stream = supervisor.stream();
             registry.add(stream);
+            metrics.runStarted(context.origin().label());
             watchers.started(stream);
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
             return new AcceptedRun(stream.runId(), stream.threadId(), false, true);

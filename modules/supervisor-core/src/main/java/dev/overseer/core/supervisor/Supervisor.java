@@ -22,6 +22,7 @@ import dev.overseer.core.tool.ToolCall;
 import dev.overseer.core.tool.ToolDispatcher;
 import dev.overseer.core.tool.ToolOutcome;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class Supervisor {
     private final Clock clock;
     private final ActiveRun stream;
     private final List<ConversationItem> conversation = new ArrayList<>();
+    private Instant acceptedAt;
     private int seq;
 
     Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools, RunStore runs,
@@ -80,6 +82,7 @@ public final class Supervisor {
      */
     public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey, String fingerprint) {
         Instant now = clock.instant();
+        acceptedAt = now;
         ThreadId threadId = context.threadId();
         ThreadRecord thread = newThread
                 ? new ThreadRecord(threadId, context.userId(), null, "{}", null, now, now)
@@ -162,7 +165,17 @@ public final class Supervisor {
     }
 
     private void finish(RunStatus status, String output, String errorCode, String errorMessage) {
-        lifecycle.beginFinishing(stream);
+        ActiveRun.StopReason stop = lifecycle.beginFinishing(stream);
+        // A stop that raced the end of the run: its interrupt must not cut the wait for durability, and the
+        // caller who asked for it gets the outcome they were promised.
+        Thread.interrupted();
+        if (stop != null && status == RunStatus.COMPLETED) {
+            boolean cancelled = stop == ActiveRun.StopReason.CANCELLED;
+            status = cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
+            output = null;
+            errorCode = cancelled ? null : "interrupted";
+            errorMessage = cancelled ? null : "the server stopped while this run was active";
+        }
         Instant now = clock.instant();
         EventPayload terminal = switch (status) {
             case COMPLETED -> new EventPayload.RunCompleted(output);
@@ -175,6 +188,6 @@ public final class Supervisor {
                         MessageRecord.Role.ASSISTANT, output, now)
                 : null;
         lifecycle.finish(stream, event, new RunFinish(context.runId(), context.threadId(), status, now, output,
-                errorCode, errorMessage, answer));
+                errorCode, errorMessage, answer), context.origin().label(), Duration.between(acceptedAt, now));
     }
 }

@@ -1,0 +1,95 @@
+package dev.overseer.http;
+
+import dev.overseer.context.InvalidIdException;
+import dev.overseer.context.RequestId;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outermost handler, in front of both transports (the WebSocket upgrade included): gives every
+ * request an id ({@code X-Request-Id}, accepted or generated, echoed), answers CORS, and writes one
+ * access-log line when the exchange completes.
+ */
+public final class EdgeHandler implements HttpHandler {
+    /** The request's id, for handlers further in. */
+    public static final AttachmentKey<RequestId> REQUEST_ID = AttachmentKey.create(RequestId.class);
+    /** Who made the request, once authenticated (for the access log). */
+    public static final AttachmentKey<String> USER = AttachmentKey.create(String.class);
+    /** The matched route template (for the access log and metrics). */
+    public static final AttachmentKey<String> ROUTE = AttachmentKey.create(String.class);
+
+    static final HttpString REQUEST_ID_HEADER = HttpString.tryFromString("X-Request-Id");
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.overseer.access");
+    private static final String ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
+    private static final String ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, Last-Event-ID, X-Request-Id";
+    private static final String EXPOSED_HEADERS = "X-Request-Id, Retry-After, Allow";
+
+    private final CorsPolicy cors;
+    private final HttpMetrics metrics;
+    private final HttpHandler next;
+
+    public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, HttpHandler next) {
+        this.cors = cors;
+        this.metrics = metrics;
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        long started = System.nanoTime();
+        RequestId requestId = requestId(exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER));
+        exchange.putAttachment(REQUEST_ID, requestId);
+        exchange.getResponseHeaders().put(REQUEST_ID_HEADER, requestId.value());
+        exchange.addExchangeCompleteListener((done, nextListener) -> {
+            try {
+                long micros = (System.nanoTime() - started) / 1_000;
+                String route = done.getAttachment(ROUTE);
+                metrics.request(done.getRequestMethod().toString(), route == null ? "unmatched" : route,
+                        done.getStatusCode(), micros);
+                ACCESS.info("{} {} {} {}ms request_id={} user={} remote={}", done.getRequestMethod(),
+                        done.getRequestPath(), done.getStatusCode(), micros / 1_000, requestId,
+                        done.getAttachment(USER) == null ? "-" : done.getAttachment(USER),
+                        done.getSourceAddress() == null ? "-" : done.getSourceAddress().getAddress().getHostAddress());
+            } finally {
+                nextListener.proceed();
+            }
+        });
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (cors.allows(origin)) {
+            HeaderMap headers = exchange.getResponseHeaders();
+            headers.put(HttpString.tryFromString("Access-Control-Allow-Origin"), cors.anyOrigin() ? "*" : origin);
+            headers.put(HttpString.tryFromString("Access-Control-Expose-Headers"), EXPOSED_HEADERS);
+            if (!cors.anyOrigin()) {
+                headers.add(Headers.VARY, "Origin");
+            }
+            if (exchange.getRequestMethod().equals(Methods.OPTIONS)
+                    && exchange.getRequestHeaders().contains(HttpString.tryFromString("Access-Control-Request-Method"))) {
+                headers.put(HttpString.tryFromString("Access-Control-Allow-Methods"), ALLOWED_METHODS);
+                headers.put(HttpString.tryFromString("Access-Control-Allow-Headers"), ALLOWED_HEADERS);
+                headers.put(HttpString.tryFromString("Access-Control-Max-Age"), "600");
+                exchange.setStatusCode(204);
+                exchange.endExchange();
+                return;
+            }
+        }
+        next.handleRequest(exchange);
+    }
+
+    private static RequestId requestId(String given) {
+        if (given != null) {
+            try {
+                return new RequestId(given);
+            } catch (InvalidIdException e) {
+                // an unusable id is replaced by one of ours
+            }
+        }
+        return RequestId.generate();
+    }
+}
