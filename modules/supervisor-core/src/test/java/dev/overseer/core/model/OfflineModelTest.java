@@ -21,7 +21,7 @@ class OfflineModelTest {
     private final OfflineModel model = new OfflineModel();
 
     private ModelReply ask(ConversationItem... conversation) {
-        return model.next(new ModelRequest("supervisor", "You are a test.", List.of(conversation), List.of()));
+        return model.next(new ModelRequest("supervisor", null, "You are a test.", List.of(conversation), List.of()), TextStream.IGNORE);
     }
 
     private static ToolCall onlyCall(ModelReply reply) {

@@ -8,6 +8,8 @@ import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.OfflineModel;
 import dev.overseer.core.run.ActiveRun;
@@ -24,6 +26,8 @@ import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.WaitTool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -35,6 +39,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -53,6 +58,8 @@ final class CoreHarness implements AutoCloseable {
     }
 
     final Clock clock = Clock.systemUTC();
+    final MeterRegistry meters = new SimpleMeterRegistry();
+    final OverseerMetrics metrics = new OverseerMetrics(meters);
     final Database database;
     final ThreadStore threads;
     final MessageStore messages;
@@ -71,8 +78,13 @@ final class CoreHarness implements AutoCloseable {
     }
 
     CoreHarness(ChatModel model, Duration shutdownGrace) {
+        this(model, shutdownGrace, 1_000, 1_000);
+    }
+
+    /** {@code startsPerSecond} and {@code startBurst}: the per-user start rate limit (generous unless a test says). */
+    CoreHarness(ChatModel model, Duration shutdownGrace, double startsPerSecond, int startBurst) {
         database = Database.open(new DatabaseSettings(
-                "jdbc:h2:mem:test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4));
+                "jdbc:h2:mem:test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4), meters);
         database.migrate();
         threads = new ThreadStore(database.jdbi());
         messages = new MessageStore(database.jdbi());
@@ -81,27 +93,58 @@ final class CoreHarness implements AutoCloseable {
         writer = new EventWriter(database.jdbi(), runs);
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
-        lifecycle = new RunLifecycle(writer, registry);
+        lifecycle = new RunLifecycle(writer, registry, metrics);
         supervisors = new SupervisorFactory(model, Map.of(
                 CalculatorTool.NAME, new CalculatorTool(),
                 ClockTool.NAME, new ClockTool(clock),
                 WaitTool.NAME, new WaitTool()), runs, lifecycle, clock);
         agents = new AgentCatalog();
         service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
-                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, shutdownGrace));
+                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace), clock, metrics);
+    }
+
+    /** A run started through {@link RunService} and followed from seq 1, as a transport follows it. */
+    record Started(ExecutionContext context, AcceptedRun accepted, List<RunEvent> events,
+            CompletableFuture<RunEvent> terminal) {
+        RunId runId() {
+            return accepted.runId();
+        }
+
+        /** The terminal event, once it was sent. */
+        RunEvent awaitTerminal() throws Exception {
+            return terminal.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts a run and follows every one of its events; {@code alsoTell} sees each event as it is sent. */
+    Started start(ExecutionContext context, RunStart start, RunEventListener alsoTell) {
+        AcceptedRun accepted = service.start(context, start);
+        List<RunEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<RunEvent> terminal = new CompletableFuture<>();
+        service.follow(context.userId(), accepted.runId(), 0, event -> {
+            seen.add(event);
+            alsoTell.onEvent(event);
+            if (event.terminal()) {
+                terminal.complete(event);
+            }
+        });
+        return new Started(context, accepted, seen, terminal);
+    }
+
+    Started start(ExecutionContext context, RunStart start) {
+        return start(context, start, event -> { });
+    }
+
+    /** Admits a run exactly as a start does, but never executes it: what a crash right after admission leaves. */
+    RunStore.Admission admitWithoutExecuting(ExecutionContext context, String content) {
+        Supervisor supervisor = supervisors.create(context, agents.find(AgentCatalog.DEFAULT_AGENT).orElseThrow());
+        return supervisor.accept(content, true, null, null);
     }
 
     /** A context as a transport would build it for an HTTP request of {@code user} on {@code thread}. */
     static ExecutionContext context(String user, ThreadId thread) {
         return new ExecutionContext(new Principal(new UserId(user), Instant.now().plusSeconds(3600)), thread,
                 RunId.generate(), new Origin.Http(RequestId.generate()));
-    }
-
-    /** Records every event of a run from seq 1 on, whenever it subscribes. */
-    static List<RunEvent> record(ActiveRun run) {
-        List<RunEvent> seen = Collections.synchronizedList(new ArrayList<>());
-        run.subscribe(0, seen::add);
-        return seen;
     }
 
     /** Cancels whatever is still running, then lets the writer drain and closes the database. */

@@ -11,14 +11,12 @@ import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.json.Json;
-import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.RunStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,11 +33,9 @@ class InterruptedRunRecoveryTest {
         core.close();
     }
 
-    /** Admits a run like RunService does, but never executes it: what a crash right after admission leaves. */
     private ExecutionContext admitWithoutExecuting(String content) {
         ExecutionContext context = context("alice", ThreadId.generate());
-        Supervisor supervisor = core.supervisors.create(context, core.agents.find("supervisor").orElseThrow());
-        assertThat(supervisor.accept(content, true)).isEqualTo(RunStore.Admission.ADMITTED);
+        assertThat(core.admitWithoutExecuting(context, content)).isEqualTo(RunStore.Admission.ADMITTED);
         return context;
     }
 
@@ -106,16 +102,16 @@ class InterruptedRunRecoveryTest {
         ExecutionContext orphan = admitWithoutExecuting("wait 30 seconds");
         core.runs.failInterrupted();
 
-        ActiveRun next = core.service.start(context("alice", orphan.threadId()), new RunStart("What is 6*7?", null,
-                false));
+        CoreHarness.Started next = core.start(context("alice", orphan.threadId()),
+                new RunStart("What is 6*7?", null, false));
 
-        assertThat(next.terminal().get(10, TimeUnit.SECONDS).type()).isEqualTo("run_completed");
+        assertThat(next.awaitTerminal().type()).isEqualTo("run_completed");
     }
 
     @Test
     void failInterrupted_leavesFinishedRunsAloneAndIsIdempotent() throws Exception {
         ExecutionContext finished = context("alice", ThreadId.generate());
-        core.service.start(finished, new RunStart("What is 6*7?", null, true)).terminal().get(10, TimeUnit.SECONDS);
+        core.start(finished, new RunStart("What is 6*7?", null, true)).awaitTerminal();
         await().atMost(Duration.ofSeconds(5)).until(() -> core.service.active(ALICE, finished.runId()).isEmpty());
         ExecutionContext orphan = admitWithoutExecuting("hello");
 

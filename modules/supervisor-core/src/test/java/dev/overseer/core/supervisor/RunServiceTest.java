@@ -1,7 +1,6 @@
 package dev.overseer.core.supervisor;
 
 import static dev.overseer.core.supervisor.CoreHarness.context;
-import static dev.overseer.core.supervisor.CoreHarness.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -19,6 +18,7 @@ import dev.overseer.core.run.RunRejectedException.Reason;
 import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
+import dev.overseer.core.supervisor.CoreHarness.Started;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/** The supervisor core end to end, without transports: runs, their events, storage and refusals. */
 @Timeout(30)
 class RunServiceTest {
     private static final UserId ALICE = new UserId("alice");
@@ -42,20 +43,24 @@ class RunServiceTest {
         core.close();
     }
 
-    private static RunEvent awaitTerminal(ActiveRun run) throws Exception {
-        return run.terminal().get(10, TimeUnit.SECONDS);
+    private Started start(String user, ThreadId thread, String content, boolean newThread) {
+        return core.start(context(user, thread), new RunStart(content, null, newThread));
+    }
+
+    private Started startOnNewThread(String content) {
+        return start("alice", ThreadId.generate(), content, true);
     }
 
     private static List<String> types(List<RunEvent> events) {
-        return events.stream().map(RunEvent::type).toList();
+        return List.copyOf(events).stream().map(RunEvent::type).toList();
     }
 
     private static List<Integer> seqs(List<RunEvent> events) {
-        return events.stream().map(RunEvent::seq).toList();
+        return List.copyOf(events).stream().map(RunEvent::seq).toList();
     }
 
     private static List<String> jsons(List<RunEvent> events) {
-        return events.stream().map(RunEvent::json).toList();
+        return List.copyOf(events).stream().map(RunEvent::json).toList();
     }
 
     private static Reason rejectionOf(Runnable action) {
@@ -73,29 +78,29 @@ class RunServiceTest {
     }
 
     @Test
-    void start_arithmetic_emitsTheSpecEventsAndStoresEverything() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
+    void start_arithmetic_emitsTheSpecEventsInOrder() throws Exception {
+        Started run = startOnNewThread("What is 6*7?");
 
-        ActiveRun run = core.service.start(context, new RunStart("What is 6*7?", null, true));
-        List<RunEvent> live = record(run);
-        RunEvent terminal = awaitTerminal(run);
+        RunEvent terminal = run.awaitTerminal();
 
-        assertThat(types(live)).containsExactly("agent_started", "agent_thinking", "tool_executing",
+        assertThat(run.accepted().repeated()).isFalse();
+        assertThat(run.accepted().threadId()).isEqualTo(run.context().threadId());
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_thinking", "tool_executing",
                 "tool_completed", "agent_completed", "run_completed");
-        assertThat(seqs(live)).containsExactly(1, 2, 3, 4, 5, 6);
-        assertThat(terminal).isEqualTo(live.get(5));
-        for (RunEvent event : live) {
+        assertThat(seqs(run.events())).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(terminal).isEqualTo(run.events().get(5));
+        for (RunEvent event : run.events()) {
             JsonNode json = Json.readTrusted(event.json());
-            assertThat(json.get("run_id").asText()).isEqualTo(context.runId().value());
-            assertThat(json.get("thread_id").asText()).isEqualTo(context.threadId().value());
+            assertThat(json.get("run_id").asText()).isEqualTo(run.runId().value());
+            assertThat(json.get("thread_id").asText()).isEqualTo(run.context().threadId().value());
             assertThat(json.get("seq").asInt()).isEqualTo(event.seq());
             assertThat(json.get("type").asText()).isEqualTo(event.type());
             assertThat(json.get("agent").asText()).isEqualTo("supervisor");
         }
-        JsonNode executing = Json.readTrusted(live.get(2).json()).get("payload");
+        JsonNode executing = Json.readTrusted(run.events().get(2).json()).get("payload");
         assertThat(executing.get("tool").asText()).isEqualTo("calculator");
         assertThat(Json.write(executing.get("arguments"))).isEqualTo("{\"expression\":\"6*7\"}");
-        JsonNode completed = Json.readTrusted(live.get(3).json()).get("payload");
+        JsonNode completed = Json.readTrusted(run.events().get(3).json()).get("payload");
         assertThat(completed.get("tool_call_id").asText()).isEqualTo(executing.get("tool_call_id").asText());
         assertThat(Json.write(completed.get("result"))).isEqualTo("42");
         assertThat(completed.get("error").isNull()).isTrue();
@@ -105,48 +110,43 @@ class RunServiceTest {
 
     @Test
     void events_afterCompletion_replaysTheLiveJsonFromTheDatabase() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
-        ActiveRun run = core.service.start(context, new RunStart("What is 6*7?", null, true));
-        List<RunEvent> live = record(run);
-        awaitTerminal(run);
-        awaitGone(ALICE, context.runId());
+        Started run = startOnNewThread("What is 6*7?");
+        run.awaitTerminal();
+        awaitGone(ALICE, run.runId());
 
-        List<RunEvent> replay = core.service.events(ALICE, context.runId(), 0);
+        List<RunEvent> replay = core.service.events(ALICE, run.runId(), 0);
 
-        assertThat(jsons(replay)).isEqualTo(jsons(live));
-        assertThat(jsons(core.events.list(context.runId(), context.threadId(), 0, 100))).isEqualTo(jsons(live));
+        assertThat(jsons(replay)).isEqualTo(jsons(run.events())).hasSize(6);
+        assertThat(jsons(core.events.list(run.runId(), run.context().threadId(), 0, 100)))
+                .isEqualTo(jsons(run.events()));
         assertThat(replay.get(5).terminal()).isTrue();
-        assertThat(seqs(core.service.events(ALICE, context.runId(), 3))).containsExactly(4, 5, 6);
-        assertThat(core.service.events(ALICE, context.runId(), 6)).isEmpty();
+        assertThat(seqs(core.service.events(ALICE, run.runId(), 3))).containsExactly(4, 5, 6);
+        assertThat(core.service.events(ALICE, run.runId(), 6)).isEmpty();
     }
 
     @Test
     void follow_afterCompletion_replaysFromTheDatabaseAndEnds() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
-        ActiveRun run = core.service.start(context, new RunStart("What is 6*7?", null, true));
-        List<RunEvent> live = record(run);
-        awaitTerminal(run);
-        awaitGone(ALICE, context.runId());
+        Started run = startOnNewThread("What is 6*7?");
+        run.awaitTerminal();
+        awaitGone(ALICE, run.runId());
         List<RunEvent> followed = new ArrayList<>();
 
-        Optional<ActiveRun> stream = core.service.follow(ALICE, context.runId(), 2, followed::add);
+        Optional<ActiveRun> stream = core.service.follow(ALICE, run.runId(), 2, followed::add);
 
         assertThat(stream).isEmpty();
-        assertThat(jsons(followed)).isEqualTo(jsons(live.subList(2, 6)));
+        assertThat(jsons(followed)).isEqualTo(jsons(run.events().subList(2, 6)));
     }
 
     @Test
     void start_arithmetic_storesCompletedRunAndBothMessages() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
+        Started run = startOnNewThread("What is 6*7?");
+        RunEvent terminal = run.awaitTerminal();
 
-        ActiveRun run = core.service.start(context, new RunStart("What is 6*7?", null, true));
-        RunEvent terminal = awaitTerminal(run);
-
-        RunRecord stored = core.service.find(ALICE, context.runId()).orElseThrow();
+        RunRecord stored = core.service.find(ALICE, run.runId()).orElseThrow();
         assertThat(stored.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(stored.output()).contains("42");
         assertThat(stored.output()).isEqualTo(Json.readTrusted(terminal.json()).path("payload").path("output").asText());
-        assertThat(stored.threadId()).isEqualTo(context.threadId());
+        assertThat(stored.threadId()).isEqualTo(run.context().threadId());
         assertThat(stored.agent()).isEqualTo("supervisor");
         assertThat(stored.origin()).isEqualTo("http");
         assertThat(stored.createdAt()).isNotNull();
@@ -154,35 +154,31 @@ class RunServiceTest {
         assertThat(stored.finishedAt()).isNotNull().isAfterOrEqualTo(stored.startedAt());
         assertThat(stored.errorCode()).isNull();
 
-        List<MessageRecord> messages = core.messages.list(context.threadId(), null, 20).items();
+        List<MessageRecord> messages = core.messages.list(run.context().threadId(), null, 20).items();
         assertThat(messages).extracting(MessageRecord::role)
                 .containsExactly(MessageRecord.Role.USER, MessageRecord.Role.ASSISTANT);
         assertThat(messages).extracting(MessageRecord::content).containsExactly("What is 6*7?", stored.output());
-        assertThat(messages).extracting(MessageRecord::runId).containsOnly(context.runId());
-        assertThat(core.threads.find(ALICE, context.threadId()).orElseThrow().activeRunId()).isNull();
+        assertThat(messages).extracting(MessageRecord::runId).containsOnly(run.runId());
+        assertThat(core.threads.find(ALICE, run.context().threadId()).orElseThrow().activeRunId()).isNull();
     }
 
     @Test
     void start_plainText_completesWithTheEchoAndNoTool() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
+        Started run = startOnNewThread("hello there");
+        run.awaitTerminal();
 
-        ActiveRun run = core.service.start(context, new RunStart("hello there", null, true));
-        List<RunEvent> live = record(run);
-        awaitTerminal(run);
-
-        assertThat(types(live)).containsExactly("agent_started", "agent_thinking", "agent_completed",
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_thinking", "agent_completed",
                 "run_completed");
-        assertThat(core.service.find(ALICE, context.runId()).orElseThrow().output()).contains("hello there");
+        assertThat(core.service.find(ALICE, run.runId()).orElseThrow().output()).contains("hello there");
     }
 
     @Test
     void start_secondRunOnTheSameThread_afterTheFirstFinished_isAdmitted() throws Exception {
         ThreadId thread = ThreadId.generate();
-        awaitTerminal(core.service.start(context("alice", thread), new RunStart("What is 6*7?", null, true)));
+        start("alice", thread, "What is 6*7?", true).awaitTerminal();
 
-        ExecutionContext second = context("alice", thread);
-        ActiveRun run = core.service.start(second, new RunStart("hello there", null, false));
-        awaitTerminal(run);
+        Started second = start("alice", thread, "hello there", false);
+        second.awaitTerminal();
 
         assertThat(core.messages.list(thread, null, 20).items()).extracting(MessageRecord::role)
                 .containsExactly(MessageRecord.Role.USER, MessageRecord.Role.ASSISTANT, MessageRecord.Role.USER,
@@ -193,8 +189,7 @@ class RunServiceTest {
     @Test
     void start_whileTheThreadHasAnActiveRun_isThreadBusy() throws Exception {
         ThreadId thread = ThreadId.generate();
-        ExecutionContext first = context("alice", thread);
-        ActiveRun waiting = core.service.start(first, new RunStart("wait 2 seconds", null, true));
+        Started waiting = start("alice", thread, "wait 2 seconds", true);
         ExecutionContext second = context("alice", thread);
 
         assertThat(rejectionOf(() -> core.service.start(second, new RunStart("What is 6*7?", null, false))))
@@ -205,13 +200,13 @@ class RunServiceTest {
         assertThat(core.messages.list(thread, null, 20).items()).extracting(MessageRecord::content)
                 .containsExactly("wait 2 seconds");
         assertThat(core.registry.activeCount(ALICE)).isEqualTo(1);
-        assertThat(awaitTerminal(waiting).type()).isEqualTo("run_completed");
+        assertThat(waiting.awaitTerminal().type()).isEqualTo("run_completed");
     }
 
     @Test
     void start_onAnotherUsersThread_isNotFound() throws Exception {
         ThreadId alicesThread = ThreadId.generate();
-        awaitTerminal(core.service.start(context("alice", alicesThread), new RunStart("hello", null, true)));
+        start("alice", alicesThread, "hello", true).awaitTerminal();
         ExecutionContext bobs = context("bob", alicesThread);
 
         assertThat(rejectionOf(() -> core.service.start(bobs, new RunStart("hello", null, false))))
@@ -269,86 +264,79 @@ class RunServiceTest {
 
     @Test
     void cancel_activeWaitRun_endsCancelledQuickly() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
-        ActiveRun run = core.service.start(context, new RunStart("wait 30 seconds", null, true));
-        List<RunEvent> live = record(run);
-        await().atMost(Duration.ofSeconds(5)).until(() -> types(live).contains("tool_executing"));
+        Started run = startOnNewThread("wait 30 seconds");
+        await().atMost(Duration.ofSeconds(5)).until(() -> types(run.events()).contains("tool_executing"));
 
         long cancelledAt = System.nanoTime();
-        core.service.cancel(ALICE, context.runId());
+        core.service.cancel(ALICE, run.runId());
         RunEvent terminal = run.terminal().get(2, TimeUnit.SECONDS);
 
         assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(2));
         assertThat(terminal.type()).isEqualTo("run_cancelled");
         assertThat(Json.write(Json.readTrusted(terminal.json()).get("payload"))).isEqualTo("{}");
-        assertThat(types(live)).last().isEqualTo("run_cancelled");
-        assertThat(live).filteredOn(RunEvent::terminal).hasSize(1);
-        assertThat(seqs(live)).isEqualTo(IntStream.rangeClosed(1, live.size()).boxed().toList());
+        assertThat(types(run.events())).last().isEqualTo("run_cancelled");
+        assertThat(run.events()).filteredOn(RunEvent::terminal).hasSize(1);
+        assertThat(seqs(run.events())).isEqualTo(IntStream.rangeClosed(1, run.events().size()).boxed().toList());
 
-        RunRecord stored = core.service.find(ALICE, context.runId()).orElseThrow();
+        RunRecord stored = core.service.find(ALICE, run.runId()).orElseThrow();
         assertThat(stored.status()).isEqualTo(RunStatus.CANCELLED);
         assertThat(stored.finishedAt()).isNotNull();
         assertThat(stored.output()).isNull();
-        assertThat(core.messages.list(context.threadId(), null, 20).items()).extracting(MessageRecord::role)
+        assertThat(core.messages.list(run.context().threadId(), null, 20).items()).extracting(MessageRecord::role)
                 .containsExactly(MessageRecord.Role.USER);
-        awaitGone(ALICE, context.runId());
-        assertThat(jsons(core.service.events(ALICE, context.runId(), 0))).isEqualTo(jsons(live));
+        awaitGone(ALICE, run.runId());
+        assertThat(jsons(core.service.events(ALICE, run.runId(), 0))).isEqualTo(jsons(run.events()));
     }
 
     @Test
     void cancel_freesTheThreadForTheNextRun() throws Exception {
         ThreadId thread = ThreadId.generate();
-        ExecutionContext first = context("alice", thread);
-        ActiveRun run = core.service.start(first, new RunStart("wait 30 seconds", null, true));
-        core.service.cancel(ALICE, first.runId());
-        awaitTerminal(run);
+        Started waiting = start("alice", thread, "wait 30 seconds", true);
+        core.service.cancel(ALICE, waiting.runId());
+        waiting.awaitTerminal();
 
-        ActiveRun next = core.service.start(context("alice", thread), new RunStart("What is 6*7?", null, false));
+        Started next = start("alice", thread, "What is 6*7?", false);
 
-        assertThat(awaitTerminal(next).type()).isEqualTo("run_completed");
+        assertThat(next.awaitTerminal().type()).isEqualTo("run_completed");
     }
 
     @Test
     void cancel_finishedRun_isRunNotActive() throws Exception {
-        ExecutionContext context = context("alice", ThreadId.generate());
-        awaitTerminal(core.service.start(context, new RunStart("What is 6*7?", null, true)));
+        Started run = startOnNewThread("What is 6*7?");
+        run.awaitTerminal();
 
-        assertThat(rejectionOf(() -> core.service.cancel(ALICE, context.runId()))).isEqualTo(Reason.RUN_NOT_ACTIVE);
-        awaitGone(ALICE, context.runId());
-        assertThat(rejectionOf(() -> core.service.cancel(ALICE, context.runId()))).isEqualTo(Reason.RUN_NOT_ACTIVE);
-        assertThat(core.service.find(ALICE, context.runId()).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(rejectionOf(() -> core.service.cancel(ALICE, run.runId()))).isEqualTo(Reason.RUN_NOT_ACTIVE);
+        awaitGone(ALICE, run.runId());
+        assertThat(rejectionOf(() -> core.service.cancel(ALICE, run.runId()))).isEqualTo(Reason.RUN_NOT_ACTIVE);
+        assertThat(core.service.find(ALICE, run.runId()).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
     }
 
     @Test
     void cancel_unknownOrAnotherUsersRun_isNotFound() {
-        ExecutionContext alices = context("alice", ThreadId.generate());
-        ActiveRun run = core.service.start(alices, new RunStart("wait 30 seconds", null, true));
+        Started run = startOnNewThread("wait 30 seconds");
 
-        assertThat(rejectionOf(() -> core.service.cancel(BOB, alices.runId()))).isEqualTo(Reason.NOT_FOUND);
+        assertThat(rejectionOf(() -> core.service.cancel(BOB, run.runId()))).isEqualTo(Reason.NOT_FOUND);
         assertThat(rejectionOf(() -> core.service.cancel(ALICE, RunId.generate()))).isEqualTo(Reason.NOT_FOUND);
         assertThat(run.terminal()).isNotDone();
     }
 
     @Test
-    void events_ofAnotherUsersRun_isNotFound() throws Exception {
-        ExecutionContext alices = context("alice", ThreadId.generate());
-        ActiveRun run = core.service.start(alices, new RunStart("wait 30 seconds", null, true));
+    void events_ofAnotherUsersRun_isNotFound() {
+        Started run = startOnNewThread("wait 30 seconds");
 
-        assertThat(rejectionOf(() -> core.service.events(BOB, alices.runId(), 0))).isEqualTo(Reason.NOT_FOUND);
-        assertThat(rejectionOf(() -> core.service.follow(BOB, alices.runId(), 0, event -> { })))
+        assertThat(rejectionOf(() -> core.service.events(BOB, run.runId(), 0))).isEqualTo(Reason.NOT_FOUND);
+        assertThat(rejectionOf(() -> core.service.follow(BOB, run.runId(), 0, event -> { })))
                 .isEqualTo(Reason.NOT_FOUND);
-        assertThat(core.service.find(BOB, alices.runId())).isEmpty();
-        assertThat(core.service.active(BOB, alices.runId())).isEmpty();
-        assertThat(core.service.active(ALICE, alices.runId())).contains(run);
+        assertThat(core.service.find(BOB, run.runId())).isEmpty();
+        assertThat(core.service.active(BOB, run.runId())).isEmpty();
+        assertThat(core.service.active(ALICE, run.runId())).isPresent();
     }
 
     @Test
     void start_moreThanTheActiveRunLimit_isTooManyRuns() throws Exception {
-        List<ExecutionContext> started = new ArrayList<>();
+        List<Started> waiting = new ArrayList<>();
         for (int i = 0; i < CoreHarness.MAX_ACTIVE_RUNS_PER_USER; i++) {
-            ExecutionContext context = context("alice", ThreadId.generate());
-            core.service.start(context, new RunStart("wait 30 seconds", null, true));
-            started.add(context);
+            waiting.add(startOnNewThread("wait 30 seconds"));
         }
         ExecutionContext oneTooMany = context("alice", ThreadId.generate());
 
@@ -356,32 +344,29 @@ class RunServiceTest {
                 .isEqualTo(Reason.TOO_MANY_RUNS);
         assertThat(core.threads.find(ALICE, oneTooMany.threadId())).isEmpty();
 
-        ActiveRun bobs = core.service.start(context("bob", ThreadId.generate()), new RunStart("hello", null, true));
-        assertThat(awaitTerminal(bobs).type()).isEqualTo("run_completed");
+        assertThat(start("bob", ThreadId.generate(), "hello", true).awaitTerminal().type()).isEqualTo("run_completed");
 
-        RunId freed = started.get(0).runId();
-        ActiveRun first = core.service.active(ALICE, freed).orElseThrow();
-        core.service.cancel(ALICE, freed);
-        awaitTerminal(first);
-        awaitGone(ALICE, freed);
-        ActiveRun again = core.service.start(context("alice", ThreadId.generate()), new RunStart("hello", null, true));
-        assertThat(awaitTerminal(again).type()).isEqualTo("run_completed");
+        Started first = waiting.get(0);
+        core.service.cancel(ALICE, first.runId());
+        first.awaitTerminal();
+        awaitGone(ALICE, first.runId());
+        assertThat(startOnNewThread("hello").awaitTerminal().type()).isEqualTo("run_completed");
     }
 
     @Test
     void watchThread_hearsOfEveryLaterRunOnTheThread() throws Exception {
         ThreadId thread = ThreadId.generate();
-        awaitTerminal(core.service.start(context("alice", thread), new RunStart("hello", null, true)));
+        start("alice", thread, "hello", true).awaitTerminal();
         List<ActiveRun> heard = Collections.synchronizedList(new ArrayList<>());
         Runnable stopWatching = core.service.watchThread(ALICE, thread, heard::add);
 
-        ExecutionContext next = context("alice", thread);
-        awaitTerminal(core.service.start(next, new RunStart("What is 6*7?", null, false)));
-        awaitTerminal(core.service.start(context("alice", ThreadId.generate()), new RunStart("hi", null, true)));
+        Started next = start("alice", thread, "What is 6*7?", false);
+        next.awaitTerminal();
+        startOnNewThread("hi").awaitTerminal();
 
         assertThat(heard).extracting(ActiveRun::runId).containsExactly(next.runId());
         stopWatching.run();
-        awaitTerminal(core.service.start(context("alice", thread), new RunStart("again", null, false)));
+        start("alice", thread, "again", false).awaitTerminal();
         assertThat(heard).hasSize(1);
         assertThat(core.watchers.watchedThreads()).isZero();
     }
@@ -389,12 +374,33 @@ class RunServiceTest {
     @Test
     void watchThread_anotherUsersThread_isNotFound() throws Exception {
         ThreadId alicesThread = ThreadId.generate();
-        awaitTerminal(core.service.start(context("alice", alicesThread), new RunStart("hello", null, true)));
+        start("alice", alicesThread, "hello", true).awaitTerminal();
 
         assertThat(rejectionOf(() -> core.service.watchThread(BOB, alicesThread, run -> { })))
                 .isEqualTo(Reason.NOT_FOUND);
         assertThat(rejectionOf(() -> core.service.watchThread(ALICE, ThreadId.generate(), run -> { })))
                 .isEqualTo(Reason.NOT_FOUND);
         assertThat(core.watchers.watchedThreads()).isZero();
+    }
+
+    @Test
+    void metrics_countRunsByTransportAndFinalStatus() throws Exception {
+        startOnNewThread("What is 6*7?").awaitTerminal();
+        Started cancelled = startOnNewThread("wait 30 seconds");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> core.meters.get("overseer.runs.active").gauge().value() == 1.0);
+        core.service.cancel(ALICE, cancelled.runId());
+        cancelled.awaitTerminal();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(core.meters.counter("overseer.runs.started", "transport", "http").count()).isEqualTo(2);
+            assertThat(core.meters.counter("overseer.runs.finished", "transport", "http", "status", "completed")
+                    .count()).isEqualTo(1);
+            assertThat(core.meters.counter("overseer.runs.finished", "transport", "http", "status", "cancelled")
+                    .count()).isEqualTo(1);
+            assertThat(core.meters.counter("overseer.events.emitted").count())
+                    .isEqualTo(6 + cancelled.events().size());
+            assertThat(core.meters.get("overseer.runs.active").gauge().value()).isZero();
+        });
     }
 }
