@@ -3,8 +3,9 @@ package dev.overseer.core.model;
 /** A language model that takes one step of a run at a time. Implementations hold no per-run state. */
 public interface ChatModel {
     /**
-     * Decides the next step. Blocking is fine (runs have their own virtual threads); interruption means
-     * the run was cancelled.
+     * Decides the next step. Answer text may be streamed to {@code stream} as it is produced; the final
+     * {@link ModelReply.Answer} then holds the whole of it. Blocking is fine (runs have their own virtual
+     * threads); interruption means the run was cancelled and must end the call at once.
      */
-    ModelReply next(ModelRequest request) throws ModelException, InterruptedException;
+    ModelReply next(ModelRequest request, TextStream stream) throws ModelException, InterruptedException;
 }

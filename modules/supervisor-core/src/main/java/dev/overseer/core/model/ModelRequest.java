@@ -3,8 +3,12 @@ package dev.overseer.core.model;
 import dev.overseer.core.tool.Tool;
 import java.util.List;
 
-/** What a model is asked for one step of a run: the agent's instructions, the conversation, the tools. */
-public record ModelRequest(String agent, String systemPrompt, List<ConversationItem> conversation, List<Tool> tools) {
+/**
+ * What a model is asked for one step of a run: which agent, its model (null for the configured default),
+ * its instructions, the conversation so far and the tools it may call.
+ */
+public record ModelRequest(String agent, String model, String systemPrompt, List<ConversationItem> conversation,
+        List<Tool> tools) {
     public ModelRequest {
         conversation = List.copyOf(conversation);
         tools = List.copyOf(tools);

@@ -33,7 +33,7 @@ public final class OfflineModel implements ChatModel {
     }
 
     @Override
-    public ModelReply next(ModelRequest request) {
+    public ModelReply next(ModelRequest request, TextStream stream) {
         return switch (request.last()) {
             case UserText user -> firstStep(user.text());
             case ToolResult result -> answerFrom(result.outcome());

@@ -70,8 +70,10 @@ public final class RunLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            run.publish(terminal);
+            // The slot goes back first: a client that starts its next run on seeing this terminal event
+            // must find it free. Late followers then read the (already durable) events from the database.
             registry.remove(run);
+            run.publish(terminal);
             metrics.eventEmitted();
             metrics.runFinished(origin, outcome.status().wire(), duration);
         }

@@ -27,7 +27,7 @@ public final class Database implements AutoCloseable {
     public static Database open(DatabaseSettings settings, MeterRegistry meters) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("overseer-db");
-        config.setJdbcUrl(settings.jdbcUrl());
+        config.setJdbcUrl(durable(settings.jdbcUrl()));
         if (!settings.user().isEmpty()) {
             config.setUsername(settings.user());
         }
@@ -41,6 +41,19 @@ public final class Database implements AutoCloseable {
         config.setInitializationFailTimeout(10_000);
         config.setMetricRegistry(meters);
         return new Database(new HikariDataSource(config));
+    }
+
+    /**
+     * An H2 file database keeps commits in memory for up to half a second by default, so a crash loses
+     * runs the server already accepted; unless the URL says otherwise, every commit is written at once.
+     */
+    static String durable(String jdbcUrl) {
+        boolean h2File = jdbcUrl.startsWith("jdbc:h2:file:") || (jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:h2:mem:")
+                && !jdbcUrl.startsWith("jdbc:h2:tcp:") && !jdbcUrl.startsWith("jdbc:h2:ssl:"));
+        if (!h2File || jdbcUrl.toUpperCase(java.util.Locale.ROOT).contains(";WRITE_DELAY=")) {
+            return jdbcUrl;
+        }
+        return jdbcUrl + ";WRITE_DELAY=0";
     }
 
     /** Applies pending migrations; returns how many were applied. */

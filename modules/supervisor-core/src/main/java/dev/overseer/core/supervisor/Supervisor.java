@@ -10,6 +10,7 @@ import dev.overseer.core.model.ConversationItem;
 import dev.overseer.core.model.ModelException;
 import dev.overseer.core.model.ModelReply;
 import dev.overseer.core.model.ModelRequest;
+import dev.overseer.core.model.TextStream;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageRecord;
@@ -109,8 +110,8 @@ public final class Supervisor {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
-                ModelReply reply = model.next(new ModelRequest(agent.name(), agent.systemPrompt(), conversation,
-                        tools.tools()));
+                ModelReply reply = model.next(new ModelRequest(agent.name(), null, agent.systemPrompt(), conversation,
+                        tools.tools()), TextStream.IGNORE);
                 if (reply.thinking() != null) {
                     emit(new EventPayload.AgentThinking(reply.thinking()));
                 }

@@ -39,18 +39,18 @@ final class ArithmeticExpression {
     }
 
     private double product() throws ToolException {
-        double value = power();
+        double value = unary();
         while (true) {
             if (eat('*')) {
-                value *= power();
+                value *= unary();
             } else if (eat('/')) {
-                double divisor = power();
+                double divisor = unary();
                 if (divisor == 0) {
                     throw new ToolException("division by zero");
                 }
                 value /= divisor;
             } else if (eat('%')) {
-                double divisor = power();
+                double divisor = unary();
                 if (divisor == 0) {
                     throw new ToolException("division by zero");
                 }
@@ -61,14 +61,7 @@ final class ArithmeticExpression {
         }
     }
 
-    private double power() throws ToolException {
-        double base = unary();
-        if (eat('^')) {
-            return Math.pow(base, power());
-        }
-        return base;
-    }
-
+    /** A sign applies after the power: {@code -2^2} is {@code -(2^2)}. */
     private double unary() throws ToolException {
         if (eat('-')) {
             return -unary();
@@ -76,7 +69,15 @@ final class ArithmeticExpression {
         if (eat('+')) {
             return unary();
         }
-        return atom();
+        return power();
+    }
+
+    private double power() throws ToolException {
+        double base = atom();
+        if (eat('^')) {
+            return Math.pow(base, unary());
+        }
+        return base;
     }
 
     private double atom() throws ToolException {
