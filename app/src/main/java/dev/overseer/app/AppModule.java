@@ -3,7 +3,10 @@ package dev.overseer.app;
 import dagger.Module;
 import dagger.Provides;
 import dev.overseer.core.auth.JwtSecret;
+import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.store.DatabaseSettings;
+import dev.overseer.core.supervisor.AgentDefinitions;
+import dev.overseer.core.supervisor.AgentSettings;
 import dev.overseer.core.supervisor.RunLimits;
 import dev.overseer.http.CorsPolicy;
 import dev.overseer.http.MetricsExposition;
@@ -23,6 +26,7 @@ import io.undertow.server.DefaultByteBufferPool;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Xnio;
@@ -54,6 +58,21 @@ public abstract class AppModule {
     static RunLimits runLimits(OverseerConfig config) {
         return new RunLimits(config.maxActiveRunsPerUser(), RunLimits.DEFAULT_MAX_CONTENT_CHARS,
                 config.runStartsPerSecond(), config.runStartBurst(), config.shutdownGrace());
+    }
+
+    @Provides
+    static Optional<LlmSettings> llmSettings(OverseerConfig config) {
+        return config.llm();
+    }
+
+    @Provides
+    static AgentDefinitions agentDefinitions(OverseerConfig config) {
+        return config.agents();
+    }
+
+    @Provides
+    static AgentSettings agentSettings(OverseerConfig config) {
+        return config.agentSettings();
     }
 
     @Provides

@@ -2,6 +2,7 @@ package dev.overseer.app;
 
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.UserId;
+import dev.overseer.core.supervisor.AgentConfigurationException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -85,6 +86,9 @@ public final class Main implements Callable<Integer> {
             for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof ConfigException config) {
                     throw config;
+                }
+                if (cause instanceof AgentConfigurationException agents) {
+                    throw new ConfigException("OVERSEER_AGENTS_FILE: " + agents.getMessage());
                 }
                 if (cause instanceof java.net.BindException bind) {
                     throw new ConfigException("OVERSEER_HOST/OVERSEER_PORT: cannot listen there (" + bind.getMessage() + ")");

@@ -1,6 +1,10 @@
 package dev.overseer.app;
 
 import dev.overseer.core.auth.JwtSecret;
+import dev.overseer.core.llm.LlmSettings;
+import dev.overseer.core.supervisor.AgentDefinitions;
+import dev.overseer.core.supervisor.AgentSettings;
+import java.nio.file.Files;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,7 +30,10 @@ public record OverseerConfig(
         int runStartsPerSecond,
         int runStartBurst,
         Duration shutdownGrace,
-        String corsOrigins) {
+        String corsOrigins,
+        Optional<LlmSettings> llm,
+        AgentDefinitions agents,
+        AgentSettings agentSettings) {
 
     /** Reads and checks every variable; {@code portOverride} (the {@code --port} flag) wins over the environment. */
     public static OverseerConfig fromEnvironment(Map<String, String> env, Integer portOverride) {
@@ -42,12 +49,12 @@ public record OverseerConfig(
         if (secret.isPresent() && secret.get().getBytes(StandardCharsets.UTF_8).length < JwtSecret.MIN_BYTES) {
             throw new ConfigException("OVERSEER_JWT_SECRET must be at least " + JwtSecret.MIN_BYTES + " bytes long");
         }
-        String llmUrl = env.get("OVERSEER_LLM_BASE_URL");
-        if (llmUrl != null && !llmUrl.isEmpty()) {
-            checkUrl(llmUrl);
-            throw new ConfigException("OVERSEER_LLM_BASE_URL is set, but this version of Overseer only runs the "
-                    + "built-in offline model; unset it (and OVERSEER_LLM_API_KEY, OVERSEER_LLM_MODEL)");
-        }
+        Optional<LlmSettings> llm = llm(reader);
+        AgentDefinitions agents = agents(reader.string("OVERSEER_AGENTS_FILE", ""));
+        AgentSettings agentSettings = new AgentSettings(
+                reader.integer("OVERSEER_AGENT_MAX_STEPS", 8, 1, 100),
+                reader.integer("OVERSEER_HISTORY_CHARS", 24_000, 0, 10_000_000),
+                Duration.ofSeconds(reader.integer("OVERSEER_RUN_TIMEOUT_SECONDS", 600, 1, 86_400)));
         int heartbeat = reader.integer("OVERSEER_WS_HEARTBEAT_SECONDS", 25, 1, 3_600);
         int idle = reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400);
         if (idle <= heartbeat) {
@@ -78,7 +85,10 @@ public record OverseerConfig(
                 reader.integer("OVERSEER_RUN_STARTS_PER_SECOND", 10, 1, 1_000_000),
                 reader.integer("OVERSEER_RUN_START_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)),
-                corsOrigins);
+                corsOrigins,
+                llm,
+                agents,
+                agentSettings);
     }
 
     private static int checkPort(String name, int port) {
@@ -88,14 +98,44 @@ public record OverseerConfig(
         return port;
     }
 
-    private static void checkUrl(String url) {
+    /** The OpenAI-compatible endpoint, when OVERSEER_LLM_BASE_URL is set. */
+    private static Optional<LlmSettings> llm(Reader reader) {
+        String url = reader.string("OVERSEER_LLM_BASE_URL", "");
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        URI uri;
         try {
-            URI uri = new URI(url);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-                throw new ConfigException("OVERSEER_LLM_BASE_URL must be an http or https URL");
-            }
+            uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
             throw new ConfigException("OVERSEER_LLM_BASE_URL is not a valid URL");
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new ConfigException("OVERSEER_LLM_BASE_URL must be an http or https URL, e.g. https://api.openai.com/v1");
+        }
+        String model = reader.string("OVERSEER_LLM_MODEL", "");
+        if (model.isEmpty()) {
+            throw new ConfigException("OVERSEER_LLM_MODEL must be set when OVERSEER_LLM_BASE_URL is");
+        }
+        String key = reader.string("OVERSEER_LLM_API_KEY", "");
+        return Optional.of(new LlmSettings(uri, key.isEmpty() ? null : key, model,
+                Duration.ofSeconds(reader.integer("OVERSEER_LLM_CONNECT_TIMEOUT_SECONDS", 10, 1, 600)),
+                Duration.ofSeconds(reader.integer("OVERSEER_LLM_STREAM_TIMEOUT_SECONDS", 60, 1, 3_600)),
+                reader.integer("OVERSEER_LLM_MAX_ATTEMPTS", 4, 1, 20),
+                Duration.ofSeconds(reader.integer("OVERSEER_LLM_MAX_BACKOFF_SECONDS", 8, 1, 600))));
+    }
+
+    /** The agents file, when OVERSEER_AGENTS_FILE names one. */
+    private static AgentDefinitions agents(String file) {
+        if (file.isEmpty()) {
+            return AgentDefinitions.NONE;
+        }
+        try {
+            return AgentDefinitions.parse(Files.readString(Path.of(file)));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("OVERSEER_AGENTS_FILE: cannot read " + file + " (" + e + ")");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("OVERSEER_AGENTS_FILE " + file + ": " + e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.overseer.app;
 
+import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunStore;
@@ -38,6 +39,7 @@ public final class OverseerServer implements AutoCloseable {
     private final ByteBufferPool buffers;
     private final CorsPolicy cors;
     private final HttpMetrics httpMetrics;
+    private final ChatModel model;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private Undertow undertow;
     private InetSocketAddress address;
@@ -45,7 +47,7 @@ public final class OverseerServer implements AutoCloseable {
     @Inject
     OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
             EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
-            ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics) {
+            ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model) {
         this.config = config;
         this.database = database;
         this.runs = runs;
@@ -57,6 +59,7 @@ public final class OverseerServer implements AutoCloseable {
         this.buffers = buffers;
         this.cors = cors;
         this.httpMetrics = httpMetrics;
+        this.model = model;
     }
 
     /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
@@ -119,6 +122,13 @@ public final class OverseerServer implements AutoCloseable {
         }
         http.shutdown();
         eventWriter.close();
+        if (model instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("closing the model client failed", e);
+            }
+        }
         worker.shutdown();
         database.close();
         LOG.info("stopped");

@@ -50,6 +50,13 @@ public final class Representations {
         } else {
             node.putObject("error").put("code", run.errorCode()).put("message", run.errorMessage());
         }
+        if (run.usage() == null) {
+            node.putNull("usage");
+        } else {
+            node.putObject("usage")
+                    .put("prompt_tokens", run.usage().promptTokens())
+                    .put("completion_tokens", run.usage().completionTokens());
+        }
         return node;
     }
 

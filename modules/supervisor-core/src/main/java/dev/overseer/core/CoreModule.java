@@ -5,6 +5,8 @@ import dagger.Module;
 import dagger.Provides;
 import dagger.multibindings.IntoMap;
 import dagger.multibindings.StringKey;
+import dev.overseer.core.llm.LlmSettings;
+import dev.overseer.core.llm.OpenAiChatModel;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.OfflineModel;
 import dev.overseer.core.store.Database;
@@ -16,6 +18,7 @@ import dev.overseer.core.tool.WaitTool;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -44,8 +47,12 @@ public abstract class CoreModule {
         return Clock.systemUTC();
     }
 
-    @Binds
-    abstract ChatModel chatModel(OfflineModel offline);
+    /** The configured OpenAI-compatible endpoint, or else the built-in offline model. */
+    @Provides
+    @Singleton
+    static ChatModel chatModel(Optional<LlmSettings> llm, OfflineModel offline) {
+        return llm.<ChatModel>map(OpenAiChatModel::new).orElse(offline);
+    }
 
     @Binds
     @IntoMap

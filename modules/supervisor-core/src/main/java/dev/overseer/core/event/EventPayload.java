@@ -3,6 +3,7 @@ package dev.overseer.core.event;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.model.TokenUsage;
 
 /** The typed content of a run event (SPEC §4); each kind knows its wire type and its payload JSON. */
 public sealed interface EventPayload {
@@ -113,8 +114,12 @@ public sealed interface EventPayload {
         }
     }
 
-    /** Terminal: the run completed. */
-    record RunCompleted(String output) implements EventPayload {
+    /** Terminal: the run completed; {@code usage} is null when the model does not report tokens. */
+    record RunCompleted(String output, TokenUsage usage) implements EventPayload {
+        public RunCompleted(String output) {
+            this(output, null);
+        }
+
         @Override
         public String type() {
             return "run_completed";
@@ -122,7 +127,13 @@ public sealed interface EventPayload {
 
         @Override
         public ObjectNode toJson() {
-            return Json.object().put("output", output);
+            ObjectNode node = Json.object().put("output", output);
+            if (usage != null) {
+                node.putObject("usage")
+                        .put("prompt_tokens", usage.promptTokens())
+                        .put("completion_tokens", usage.completionTokens());
+            }
+            return node;
         }
 
         @Override

@@ -8,4 +8,9 @@ public interface ChatModel {
      * threads); interruption means the run was cancelled and must end the call at once.
      */
     ModelReply next(ModelRequest request, TextStream stream) throws ModelException, InterruptedException;
+
+    /** Whether the model reads the thread's earlier messages (loading them costs a query per run). */
+    default boolean usesHistory() {
+        return false;
+    }
 }

@@ -1,6 +1,6 @@
 package dev.overseer.core.model;
 
-import dev.overseer.core.tool.Tool;
+import dev.overseer.core.tool.ToolSpec;
 import java.util.List;
 
 /**
@@ -8,7 +8,7 @@ import java.util.List;
  * its instructions, the conversation so far and the tools it may call.
  */
 public record ModelRequest(String agent, String model, String systemPrompt, List<ConversationItem> conversation,
-        List<Tool> tools) {
+        List<ToolSpec> tools) {
     public ModelRequest {
         conversation = List.copyOf(conversation);
         tools = List.copyOf(tools);

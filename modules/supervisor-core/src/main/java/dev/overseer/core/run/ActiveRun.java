@@ -19,6 +19,7 @@ public final class ActiveRun {
     /** Why a run is being stopped from outside. */
     public enum StopReason {
         CANCELLED,
+        TIMEOUT,
         SHUTDOWN
     }
 

@@ -1,5 +1,6 @@
 package dev.overseer.core.store;
 
+import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -31,6 +32,18 @@ public final class MessageStore {
                 .bind("content", message.content())
                 .bind("created", message.createdAt().toEpochMilli())
                 .execute();
+    }
+
+    /** The thread's latest messages, newest first, leaving out those of {@code exceptRun}. */
+    public List<MessageRecord> recent(ThreadId thread, RunId exceptRun, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT * FROM messages WHERE thread_id = :thread AND (run_id IS NULL OR run_id <> :run)
+                        ORDER BY position DESC LIMIT :limit""")
+                .bind("thread", thread.value())
+                .bind("run", exceptRun.value())
+                .bind("limit", limit)
+                .map(MAPPER)
+                .list());
     }
 
     /** A page of a thread's messages, oldest first; the caller has checked the thread's owner. */

@@ -3,6 +3,7 @@ package dev.overseer.core.store;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
+import dev.overseer.core.model.TokenUsage;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -24,6 +25,15 @@ final class RunMapper implements RowMapper<RunRecord> {
                 Rows.instant(rs, "finished_at"),
                 rs.getString("output"),
                 rs.getString("error_code"),
-                rs.getString("error_message"));
+                rs.getString("error_message"),
+                usage(rs));
+    }
+
+    private static TokenUsage usage(ResultSet rs) throws SQLException {
+        long prompt = rs.getLong("prompt_tokens");
+        if (rs.wasNull()) {
+            return null;
+        }
+        return new TokenUsage(prompt, rs.getLong("completion_tokens"));
     }
 }

@@ -132,6 +132,7 @@ public final class RunStore {
         handle.createUpdate("""
                 UPDATE runs SET status = :status, finished_at = :finished, output = :output,
                        error_code = :code, error_message = :message,
+                       prompt_tokens = :promptTokens, completion_tokens = :completionTokens,
                        started_at = COALESCE(started_at, :finished)
                 WHERE id = :id""")
                 .bind("status", finish.status().wire())
@@ -139,6 +140,8 @@ public final class RunStore {
                 .bind("output", finish.output())
                 .bind("code", finish.errorCode())
                 .bind("message", finish.errorMessage())
+                .bind("promptTokens", finish.usage() == null ? null : finish.usage().promptTokens())
+                .bind("completionTokens", finish.usage() == null ? null : finish.usage().completionTokens())
                 .bind("id", finish.runId().value())
                 .execute();
         if (finish.assistantMessage() != null) {

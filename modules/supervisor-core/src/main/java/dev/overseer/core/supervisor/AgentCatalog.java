@@ -2,32 +2,72 @@ package dev.overseer.core.supervisor;
 
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
+import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.WaitTool;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** The agents runs may name; {@code supervisor} is the default and orchestrates the tools. */
+/**
+ * The agents runs may name. {@code supervisor} is the default: it orchestrates the tools and delegates to
+ * every other agent (each appears to it as a tool taking a {@code task}). Agents named in the agents file
+ * are sub-agents: they use their own tools and do not delegate further.
+ */
 @Singleton
 public final class AgentCatalog {
     public static final String DEFAULT_AGENT = "supervisor";
+    static final String DEFAULT_PROMPT = "You are Overseer's supervisor. Use the tools and agents you are given "
+            + "when they help, then answer the user briefly.";
+    static final List<String> DEFAULT_TOOLS = List.of(CalculatorTool.NAME, ClockTool.NAME, WaitTool.NAME);
 
-    private final List<Agent> agents = List.of(new Agent(
-            DEFAULT_AGENT,
-            "Orchestrates the work of a run and answers the user.",
-            "You are Overseer's supervisor. Use the tools you are given when they help, then answer briefly.",
-            List.of(CalculatorTool.NAME, ClockTool.NAME, WaitTool.NAME)));
+    private final Map<String, Agent> agents = new LinkedHashMap<>();
 
     @Inject
-    public AgentCatalog() {
+    public AgentCatalog(AgentDefinitions definitions, Map<String, Tool> tools) {
+        AgentDefinitions.Definition supervisor = null;
+        List<AgentDefinitions.Definition> subAgents = new ArrayList<>();
+        for (AgentDefinitions.Definition definition : definitions.agents()) {
+            if (definition.tools() != null) {
+                for (String tool : definition.tools()) {
+                    if (!tools.containsKey(tool)) {
+                        throw new AgentConfigurationException("agent '" + definition.name() + "' names unknown tool '"
+                                + tool + "'; known tools: " + String.join(", ", tools.keySet().stream().sorted().toList()));
+                    }
+                }
+            }
+            if (tools.containsKey(definition.name())) {
+                throw new AgentConfigurationException("agent '" + definition.name() + "' has the name of a tool");
+            }
+            if (definition.name().equals(DEFAULT_AGENT)) {
+                supervisor = definition;
+            } else {
+                subAgents.add(definition);
+            }
+        }
+        List<String> delegates = subAgents.stream().map(AgentDefinitions.Definition::name).toList();
+        agents.put(DEFAULT_AGENT, new Agent(
+                DEFAULT_AGENT,
+                supervisor != null && supervisor.description() != null ? supervisor.description()
+                        : "Orchestrates the work of a run and answers the user.",
+                supervisor != null && supervisor.systemPrompt() != null ? supervisor.systemPrompt() : DEFAULT_PROMPT,
+                supervisor == null ? null : supervisor.model(),
+                supervisor != null && supervisor.tools() != null ? supervisor.tools() : DEFAULT_TOOLS,
+                delegates));
+        for (AgentDefinitions.Definition sub : subAgents) {
+            agents.put(sub.name(), new Agent(sub.name(), sub.description(), sub.systemPrompt(), sub.model(),
+                    sub.tools() == null ? List.of() : sub.tools(), List.of()));
+        }
     }
 
     public Optional<Agent> find(String name) {
-        return agents.stream().filter(agent -> agent.name().equals(name)).findFirst();
+        return Optional.ofNullable(agents.get(name));
     }
 
     public List<Agent> all() {
-        return agents;
+        return List.copyOf(agents.values());
     }
 }

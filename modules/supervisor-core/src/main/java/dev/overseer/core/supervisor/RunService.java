@@ -29,6 +29,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,6 +55,9 @@ public final class RunService {
     private final EventStore events;
     private final ThreadWatchers watchers;
     private final RunLimits limits;
+    private final AgentSettings agentSettings;
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().name("overseer-run-timeouts").daemon().factory());
     private final Clock clock;
     private final OverseerMetrics metrics;
     private final StartRateLimiter rateLimiter;
@@ -60,8 +65,8 @@ public final class RunService {
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
-            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, Clock clock,
-            OverseerMetrics metrics) {
+            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
+            Clock clock, OverseerMetrics metrics) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -70,6 +75,9 @@ public final class RunService {
         this.events = events;
         this.watchers = watchers;
         this.limits = limits;
+        this.agentSettings = agentSettings;
+        // Most runs end long before their timeout: drop the cancelled timers instead of keeping them queued.
+        timer.setRemoveOnCancelPolicy(true);
         this.clock = clock;
         this.metrics = metrics;
         Gauge.builder("overseer.runs.active", registry, RunRegistry::activeCount)
@@ -135,6 +143,9 @@ public final class RunService {
             registry.add(stream);
             metrics.runStarted(context.origin().label());
             watchers.started(stream);
+            ScheduledFuture<?> timeout = timer.schedule(() -> stream.stop(ActiveRun.StopReason.TIMEOUT),
+                    agentSettings.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            stream.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
             return new AcceptedRun(stream.runId(), stream.threadId(), false, true);
         } finally {
@@ -247,6 +258,7 @@ public final class RunService {
             left.forEach(run -> run.stop(ActiveRun.StopReason.SHUTDOWN));
             waitForRuns(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
+        timer.shutdownNow();
     }
 
     private void waitForRuns(long deadlineNanos) {

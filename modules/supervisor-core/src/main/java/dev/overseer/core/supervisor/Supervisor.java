@@ -1,19 +1,26 @@
 package dev.overseer.core.supervisor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.overseer.context.ExecutionContext;
 import dev.overseer.context.MessageId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.ConversationItem;
 import dev.overseer.core.model.ModelException;
 import dev.overseer.core.model.ModelReply;
 import dev.overseer.core.model.ModelRequest;
 import dev.overseer.core.model.TextStream;
+import dev.overseer.core.model.TokenUsage;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageRecord;
+import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
@@ -22,43 +29,57 @@ import dev.overseer.core.store.ThreadRecord;
 import dev.overseer.core.tool.ToolCall;
 import dev.overseer.core.tool.ToolDispatcher;
 import dev.overseer.core.tool.ToolOutcome;
+import dev.overseer.core.tool.ToolSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one turn of one agent for one caller: stores the user's message and the run, runs the agent
- * step by step, emits the run's events, and stores the outcome. Created per run by
- * {@link SupervisorFactory}; it holds that run's conversation and tool dispatcher and nothing shared.
+ * step by step (delegating to sub-agents when the model asks), emits the run's events, and stores the
+ * outcome. Created per run by {@link SupervisorFactory}; it holds that run's conversation and tool
+ * dispatchers and nothing shared.
  */
 public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-    static final int MAX_STEPS = 8;
+    private static final String INTERRUPTED = "the server stopped while this run was active";
 
     private final ExecutionContext context;
     private final Agent agent;
     private final ChatModel model;
     private final ToolDispatcher tools;
+    private final Function<Agent, ToolDispatcher> dispatchers;
+    private final AgentCatalog agents;
     private final RunStore runs;
+    private final MessageStore messages;
     private final RunLifecycle lifecycle;
+    private final AgentSettings settings;
     private final Clock clock;
     private final ActiveRun stream;
-    private final List<ConversationItem> conversation = new ArrayList<>();
+    private final StringBuilder partialOutput = new StringBuilder();
+    private String content;
     private Instant acceptedAt;
+    private TokenUsage usage;
     private int seq;
 
-    Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools, RunStore runs,
-            RunLifecycle lifecycle, Clock clock) {
+    Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools,
+            Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, RunStore runs, MessageStore messages,
+            RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.context = context;
         this.agent = agent;
         this.model = model;
         this.tools = tools;
+        this.dispatchers = dispatchers;
+        this.agents = agents;
         this.runs = runs;
+        this.messages = messages;
         this.lifecycle = lifecycle;
+        this.settings = settings;
         this.clock = clock;
         this.stream = new ActiveRun(context.runId(), context.threadId(), context.userId());
     }
@@ -83,16 +104,16 @@ public final class Supervisor {
      */
     public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey, String fingerprint) {
         Instant now = clock.instant();
-        acceptedAt = now;
+        this.content = content;
+        this.acceptedAt = now;
         ThreadId threadId = context.threadId();
         ThreadRecord thread = newThread
                 ? new ThreadRecord(threadId, context.userId(), null, "{}", null, now, now)
                 : null;
         RunRecord run = new RunRecord(context.runId(), threadId, context.userId(), agent.name(), RunStatus.QUEUED,
-                context.origin().label(), now, null, null, null, null, null);
+                context.origin().label(), now, null, null, null, null, null, null);
         MessageRecord message = new MessageRecord(MessageId.generate(), threadId, context.runId(),
                 MessageRecord.Role.USER, content, now);
-        conversation.add(new ConversationItem.UserText(content));
         return runs.admit(thread, run, message, idempotencyKey, fingerprint);
     }
 
@@ -105,62 +126,143 @@ public final class Supervisor {
         }
         lifecycle.started(context.runId(), clock.instant());
         try {
-            emit(new EventPayload.AgentStarted(null));
-            for (int step = 1; step <= MAX_STEPS; step++) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                ModelReply reply = model.next(new ModelRequest(agent.name(), null, agent.systemPrompt(), conversation,
-                        tools.tools()), TextStream.IGNORE);
-                if (reply.thinking() != null) {
-                    emit(new EventPayload.AgentThinking(reply.thinking()));
-                }
-                switch (reply) {
-                    case ModelReply.Answer answer -> {
-                        emit(new EventPayload.AgentCompleted(answer.text()));
-                        finish(RunStatus.COMPLETED, answer.text(), null, null);
-                        return;
-                    }
-                    case ModelReply.CallTools calls -> callTools(calls.calls());
-                }
+            List<ConversationItem> conversation = new ArrayList<>();
+            if (model.usesHistory()) {
+                conversation.addAll(history());
             }
-            String message = "the agent did not answer within " + MAX_STEPS + " steps";
-            emit(new EventPayload.AgentError("max_steps", message));
-            finish(RunStatus.FAILED, null, "max_steps", message);
+            conversation.add(new ConversationItem.UserText(content));
+            String output = runAgent(agent, null, conversation, tools, true);
+            finish(RunStatus.COMPLETED, output, null, null);
         } catch (InterruptedException e) {
             Thread.interrupted();
             finishStopped(lifecycle.stopReasonOf(stream));
         } catch (ModelException e) {
-            emit(new EventPayload.AgentError(e.code(), e.getMessage()));
+            emit(agent.name(), new EventPayload.AgentError(e.code(), e.getMessage()));
             finish(RunStatus.FAILED, null, e.code(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("run {} failed", context.runId(), e);
-            emit(new EventPayload.AgentError("internal", "internal error"));
+            emit(agent.name(), new EventPayload.AgentError("internal", "internal error"));
             finish(RunStatus.FAILED, null, "internal", "internal error");
         }
     }
 
-    private void callTools(List<ToolCall> calls) throws InterruptedException {
-        conversation.add(new ConversationItem.AssistantToolCalls(calls));
-        for (ToolCall call : calls) {
-            emit(new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
-            ToolOutcome outcome = tools.dispatch(call);
-            emit(new EventPayload.ToolCompleted(call.id(), call.tool(), outcome.result(), outcome.durationMs(),
-                    outcome.error()));
-            conversation.add(new ConversationItem.ToolResult(outcome));
+    /** One agent's loop: ask the model, call tools or delegate, until it answers or runs out of steps. */
+    private String runAgent(Agent current, String parent, List<ConversationItem> conversation,
+            ToolDispatcher dispatcher, boolean topLevel) throws ModelException, InterruptedException {
+        emit(current.name(), new EventPayload.AgentStarted(parent));
+        List<ToolSpec> specs = new ArrayList<>(dispatcher.specs());
+        for (String delegate : current.delegates()) {
+            agents.find(delegate).ifPresent(sub -> specs.add(delegationSpec(sub)));
         }
+        for (int step = 1; step <= settings.maxSteps(); step++) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (topLevel) {
+                partialOutput.setLength(0);
+            }
+            ModelReply reply = model.next(
+                    new ModelRequest(current.name(), current.model(), current.systemPrompt(), conversation, specs),
+                    new TextStream() {
+                        @Override
+                        public void delta(String text) {
+                            if (topLevel) {
+                                partialOutput.append(text);
+                            }
+                            emit(current.name(), new EventPayload.AgentMessageDelta(text));
+                        }
+
+                        @Override
+                        public boolean stopRequested() {
+                            return lifecycle.stopReasonOf(stream) != null;
+                        }
+                    });
+            usage = reply.usage() == null ? usage : (usage == null ? reply.usage() : usage.plus(reply.usage()));
+            if (reply.thinking() != null) {
+                emit(current.name(), new EventPayload.AgentThinking(reply.thinking()));
+            }
+            switch (reply) {
+                case ModelReply.Answer answer -> {
+                    emit(current.name(), new EventPayload.AgentCompleted(answer.text()));
+                    return answer.text();
+                }
+                case ModelReply.CallTools calls -> {
+                    conversation.add(new ConversationItem.AssistantToolCalls(calls.calls()));
+                    for (ToolCall call : calls.calls()) {
+                        emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
+                        ToolOutcome outcome = current.delegates().contains(call.tool())
+                                ? delegate(current, call)
+                                : dispatcher.dispatch(call);
+                        emit(current.name(), new EventPayload.ToolCompleted(call.id(), call.tool(), outcome.result(),
+                                outcome.durationMs(), outcome.error()));
+                        conversation.add(new ConversationItem.ToolResult(outcome));
+                    }
+                }
+            }
+        }
+        throw new ModelException("max_steps", "the agent did not answer within " + settings.maxSteps() + " steps");
+    }
+
+    /** Runs a sub-agent on the task the model gave it; its failure is the tool's error, not the run's. */
+    private ToolOutcome delegate(Agent parent, ToolCall call) throws InterruptedException {
+        long started = System.nanoTime();
+        Agent sub = agents.find(call.tool()).orElseThrow();
+        JsonNode task = call.arguments().get("task");
+        if (task == null || !task.isTextual() || task.asText().isBlank()) {
+            return new ToolOutcome(call, NullNode.getInstance(), "'task' must be a non-empty string", 0);
+        }
+        List<ConversationItem> conversation = new ArrayList<>();
+        conversation.add(new ConversationItem.UserText(task.asText()));
+        try {
+            String output = runAgent(sub, parent.name(), conversation, dispatchers.apply(sub), false);
+            return new ToolOutcome(call, TextNode.valueOf(output), null, elapsedMillis(started));
+        } catch (ModelException e) {
+            emit(sub.name(), new EventPayload.AgentError(e.code(), e.getMessage()));
+            return new ToolOutcome(call, NullNode.getInstance(), "agent '" + sub.name() + "' failed: " + e.getMessage(),
+                    elapsedMillis(started));
+        }
+    }
+
+    private static ToolSpec delegationSpec(Agent sub) {
+        ObjectNode parameters = Json.object().put("type", "object");
+        parameters.putObject("properties").putObject("task")
+                .put("type", "string")
+                .put("description", "what " + sub.name() + " should do, with everything it needs to know");
+        parameters.putArray("required").add("task");
+        return new ToolSpec(sub.name(), sub.description(), parameters.put("additionalProperties", false));
+    }
+
+    /** The thread's earlier messages, newest kept first, within the history budget, oldest first. */
+    private List<ConversationItem> history() {
+        List<ConversationItem> history = new ArrayList<>();
+        int budget = settings.historyChars();
+        for (MessageRecord message : messages.recent(context.threadId(), context.runId(), 200)) {
+            budget -= message.content().length();
+            if (budget < 0) {
+                break;
+            }
+            history.add(0, message.role() == MessageRecord.Role.USER
+                    ? new ConversationItem.UserText(message.content())
+                    : new ConversationItem.AssistantText(message.content()));
+        }
+        return history;
     }
 
     private void finishStopped(ActiveRun.StopReason reason) {
-        if (reason == ActiveRun.StopReason.SHUTDOWN || reason == null) {
-            finish(RunStatus.FAILED, null, "interrupted", "the server stopped while this run was active");
+        String partial = partialOutput.isEmpty() ? null : partialOutput.toString();
+        if (reason == ActiveRun.StopReason.CANCELLED) {
+            finish(RunStatus.CANCELLED, partial, null, null);
+        } else if (reason == ActiveRun.StopReason.TIMEOUT) {
+            String message = "the run did not finish within " + settings.runTimeout().toSeconds() + " s";
+            emit(agent.name(), new EventPayload.AgentError("run_timeout", message));
+            finish(RunStatus.FAILED, partial, "run_timeout", message);
         } else {
-            finish(RunStatus.CANCELLED, null, null, null);
+            finish(RunStatus.FAILED, partial, "interrupted", INTERRUPTED);
         }
     }
 
-    private void emit(EventPayload payload) {
-        RunEvent event = RunEvent.encode(context.runId(), context.threadId(), ++seq, clock.instant(), agent.name(),
+    private void emit(String agentName, EventPayload payload) {
+        RunEvent event = RunEvent.encode(context.runId(), context.threadId(), ++seq, clock.instant(), agentName,
                 payload);
         lifecycle.emit(stream, event);
     }
@@ -173,13 +275,20 @@ public final class Supervisor {
         if (stop != null && status == RunStatus.COMPLETED) {
             boolean cancelled = stop == ActiveRun.StopReason.CANCELLED;
             status = cancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
-            output = null;
-            errorCode = cancelled ? null : "interrupted";
-            errorMessage = cancelled ? null : "the server stopped while this run was active";
+            errorCode = switch (stop) {
+                case CANCELLED -> null;
+                case TIMEOUT -> "run_timeout";
+                case SHUTDOWN -> "interrupted";
+            };
+            errorMessage = switch (stop) {
+                case CANCELLED -> null;
+                case TIMEOUT -> "the run did not finish within " + settings.runTimeout().toSeconds() + " s";
+                case SHUTDOWN -> INTERRUPTED;
+            };
         }
         Instant now = clock.instant();
         EventPayload terminal = switch (status) {
-            case COMPLETED -> new EventPayload.RunCompleted(output);
+            case COMPLETED -> new EventPayload.RunCompleted(output, usage);
             case CANCELLED -> new EventPayload.RunCancelled();
             default -> new EventPayload.RunFailed(errorCode, errorMessage);
         };
@@ -189,6 +298,10 @@ public final class Supervisor {
                         MessageRecord.Role.ASSISTANT, output, now)
                 : null;
         lifecycle.finish(stream, event, new RunFinish(context.runId(), context.threadId(), status, now, output,
-                errorCode, errorMessage, answer), context.origin().label(), Duration.between(acceptedAt, now));
+                errorCode, errorMessage, answer, usage), context.origin().label(), Duration.between(acceptedAt, now));
+    }
+
+    private static long elapsedMillis(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 }

@@ -3,6 +3,7 @@ package dev.overseer.core.supervisor;
 import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunLifecycle;
+import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
@@ -14,28 +15,40 @@ import java.util.Map;
 
 /**
  * The one place a supervisor is made. Both transports reach it with an {@link ExecutionContext} they
- * built themselves; each call returns a new supervisor with its own tool dispatcher and conversation.
+ * built themselves; each call returns a new supervisor with its own tool dispatchers and conversation.
  */
 @Singleton
 public final class SupervisorFactory {
     private final ChatModel model;
     private final Map<String, Tool> tools;
+    private final AgentCatalog agents;
     private final RunStore runs;
+    private final MessageStore messages;
     private final RunLifecycle lifecycle;
+    private final AgentSettings settings;
     private final Clock clock;
 
     @Inject
-    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, RunStore runs, RunLifecycle lifecycle,
-            Clock clock) {
+    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents, RunStore runs,
+            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.model = model;
         this.tools = Map.copyOf(tools);
+        this.agents = agents;
         this.runs = runs;
+        this.messages = messages;
         this.lifecycle = lifecycle;
+        this.settings = settings;
         this.clock = clock;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
     public Supervisor create(ExecutionContext context, Agent agent) {
+        return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, runs, messages,
+                lifecycle, settings, clock);
+    }
+
+    /** A new dispatcher over the tools this agent may call. */
+    private ToolDispatcher dispatcher(Agent agent) {
         Map<String, Tool> allowed = new LinkedHashMap<>();
         for (String name : agent.tools()) {
             Tool tool = tools.get(name);
@@ -43,6 +56,6 @@ public final class SupervisorFactory {
                 allowed.put(name, tool);
             }
         }
-        return new Supervisor(context, agent, model, new ToolDispatcher(allowed), runs, lifecycle, clock);
+        return new ToolDispatcher(allowed);
     }
 }

@@ -14,6 +14,11 @@ public interface Tool {
     /** The JSON Schema of the arguments object. */
     ObjectNode parametersSchema();
 
+    /** What a model is told about this tool. */
+    default ToolSpec spec() {
+        return new ToolSpec(name(), description(), parametersSchema());
+    }
+
     /**
      * Runs the tool. Bad arguments or a failed computation throw {@link ToolException}; the run goes on
      * and the model sees the error. Interruption means the run was cancelled.

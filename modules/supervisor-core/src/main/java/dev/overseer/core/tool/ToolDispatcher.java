@@ -16,9 +16,9 @@ public final class ToolDispatcher {
         this.tools = Map.copyOf(tools);
     }
 
-    /** The tools this run may call. */
-    public List<Tool> tools() {
-        return List.copyOf(tools.values());
+    /** What the model is told about the tools this run may call. */
+    public List<ToolSpec> specs() {
+        return tools.values().stream().map(Tool::spec).toList();
     }
 
     /** How many calls this run has dispatched. */
@@ -33,6 +33,9 @@ public final class ToolDispatcher {
         Tool tool = tools.get(call.tool());
         if (tool == null) {
             return new ToolOutcome(call, NullNode.getInstance(), "unknown tool '" + call.tool() + "'", 0);
+        }
+        if (!call.arguments().isObject()) {
+            return new ToolOutcome(call, NullNode.getInstance(), "the arguments must be a JSON object", 0);
         }
         try {
             var result = tool.call(call.arguments());

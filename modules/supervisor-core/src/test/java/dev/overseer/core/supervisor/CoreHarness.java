@@ -25,6 +25,7 @@ import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
+import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.WaitTool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -94,13 +95,16 @@ final class CoreHarness implements AutoCloseable {
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
         lifecycle = new RunLifecycle(writer, registry, metrics);
-        supervisors = new SupervisorFactory(model, Map.of(
+        Map<String, Tool> tools = Map.of(
                 CalculatorTool.NAME, new CalculatorTool(),
                 ClockTool.NAME, new ClockTool(clock),
-                WaitTool.NAME, new WaitTool()), runs, lifecycle, clock);
-        agents = new AgentCatalog();
+                WaitTool.NAME, new WaitTool());
+        agents = new AgentCatalog(AgentDefinitions.NONE, tools);
+        supervisors = new SupervisorFactory(model, tools, agents, runs, messages, lifecycle, AgentSettings.DEFAULTS,
+                clock);
         service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
-                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace), clock, metrics);
+                new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
+                AgentSettings.DEFAULTS, clock, metrics);
     }
 
     /** A run started through {@link RunService} and followed from seq 1, as a transport follows it. */

@@ -127,7 +127,7 @@ class SupervisorOutcomeTest {
         List<RunEvent> live = run.events();
 
         assertGapless(live);
-        assertThat(live).filteredOn(event -> event.type().equals("tool_executing")).hasSize(Supervisor.MAX_STEPS);
+        assertThat(live).filteredOn(event -> event.type().equals("tool_executing")).hasSize(AgentSettings.DEFAULTS.maxSteps());
         assertThat(types(live).subList(live.size() - 2, live.size())).containsExactly("agent_error", "run_failed");
         assertThat(payload(terminal).get("code").asText()).isEqualTo("max_steps");
         assertThat(core.service.find(ALICE, context.runId()).orElseThrow().status()).isEqualTo(RunStatus.FAILED);

@@ -123,6 +123,6 @@ class ToolDispatcherTest {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("calculator", new CalculatorTool(), "wait",
                 new WaitTool()));
 
-        assertThat(dispatcher.tools()).extracting(Tool::name).containsExactlyInAnyOrder("calculator", "wait");
+        assertThat(dispatcher.specs()).extracting(ToolSpec::name).containsExactlyInAnyOrder("calculator", "wait");
     }
 }

@@ -1,0 +1,99 @@
+package dev.overseer.core.supervisor;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.overseer.core.json.Json;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Agents defined in the agents file ({@code OVERSEER_AGENTS_FILE}), without recompiling:
+ * <pre>{"agents":[{"name":"researcher","description":"…","system_prompt":"…","model":"…","tools":["clock"]}]}</pre>
+ * An entry named {@code supervisor} replaces the built-in supervisor's prompt, model or tools.
+ */
+public record AgentDefinitions(List<Definition> agents) {
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+    private static final Set<String> FIELDS = Set.of("name", "description", "system_prompt", "model", "tools");
+
+    /** No agents beyond the built-in supervisor. */
+    public static final AgentDefinitions NONE = new AgentDefinitions(List.of());
+
+    /** One agent as written in the file; absent fields are null. */
+    public record Definition(String name, String description, String systemPrompt, String model, List<String> tools) {
+    }
+
+    public AgentDefinitions {
+        agents = List.copyOf(agents);
+    }
+
+    /** Parses the file's text; an unusable file is an {@link IllegalArgumentException} that says where. */
+    public static AgentDefinitions parse(String json) {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject() || !root.path("agents").isArray()) {
+            throw new IllegalArgumentException("expected an object with an \"agents\" array");
+        }
+        List<Definition> definitions = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        int index = 0;
+        for (JsonNode entry : root.path("agents")) {
+            String where = "agents[" + index++ + "]";
+            if (!entry.isObject()) {
+                throw new IllegalArgumentException(where + " must be an object");
+            }
+            for (Iterator<String> fields = entry.fieldNames(); fields.hasNext(); ) {
+                String field = fields.next();
+                if (!FIELDS.contains(field)) {
+                    throw new IllegalArgumentException(where + " has an unknown field '" + field + "'");
+                }
+            }
+            String name = text(entry, "name", where, true);
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(where + ".name must be lower-case letters, digits, '_' or '-', "
+                        + "starting with a letter, at most 64 characters");
+            }
+            if (!names.add(name)) {
+                throw new IllegalArgumentException(where + ".name '" + name + "' is defined twice");
+            }
+            List<String> tools = null;
+            if (entry.has("tools")) {
+                if (!entry.get("tools").isArray()) {
+                    throw new IllegalArgumentException(where + ".tools must be an array of tool names");
+                }
+                tools = new ArrayList<>();
+                for (JsonNode tool : entry.get("tools")) {
+                    if (!tool.isTextual()) {
+                        throw new IllegalArgumentException(where + ".tools must be an array of tool names");
+                    }
+                    tools.add(tool.asText());
+                }
+            }
+            boolean builtIn = name.equals(AgentCatalog.DEFAULT_AGENT);
+            definitions.add(new Definition(name, text(entry, "description", where, !builtIn),
+                    text(entry, "system_prompt", where, !builtIn), text(entry, "model", where, false), tools));
+        }
+        return new AgentDefinitions(definitions);
+    }
+
+    private static String text(JsonNode entry, String field, String where, boolean required) {
+        JsonNode value = entry.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new IllegalArgumentException(where + "." + field + " is required");
+            }
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw new IllegalArgumentException(where + "." + field + " must be a non-blank string");
+        }
+        return value.asText();
+    }
+}
