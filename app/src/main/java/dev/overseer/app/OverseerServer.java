@@ -18,6 +18,8 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.servlet.ServletException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,14 +66,9 @@ public final class OverseerServer implements AutoCloseable {
 
     /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
     public OverseerServer start() throws ServletException {
-        int applied = database.migrate();
-        if (applied > 0) {
-            LOG.info("applied {} database migrations", applied);
-        }
-        int interrupted = runs.failInterrupted();
-        if (interrupted > 0) {
-            LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
-        }
+        // The schema work and the servlet deployment each load many classes; on two cores, overlap them.
+        CompletableFuture<Void> schema = CompletableFuture.runAsync(this::prepareDatabase,
+                runnable -> Thread.ofPlatform().name("overseer-migrate").start(runnable));
         HttpHandler webSocketHandler = webSockets.handler();
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
@@ -85,10 +82,26 @@ public final class OverseerServer implements AutoCloseable {
                 .addHttpListener(config.port(), config.host())
                 .setHandler(root)
                 .build();
+        try {
+            schema.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
         undertow.start();
         address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         LOG.info("listening on http://{}:{}", config.host(), address.getPort());
         return this;
+    }
+
+    private void prepareDatabase() {
+        int applied = database.migrate();
+        if (applied > 0) {
+            LOG.info("applied {} database migrations", applied);
+        }
+        int interrupted = runs.failInterrupted();
+        if (interrupted > 0) {
+            LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
+        }
     }
 
     /** The port actually bound (useful with port 0). */
