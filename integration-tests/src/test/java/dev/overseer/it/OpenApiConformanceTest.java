@@ -176,6 +176,8 @@ class OpenApiConformanceTest {
         check("PATCH", "/api/threads/{id}", http.patch("/api/threads/" + thread, "{\"metadata\":[]}"));
         check("PATCH", "/api/threads/{id}", http.patch("/api/threads/thr_00000000000000000000000000", "{}"));
         check("PATCH", "/api/threads/{id}", anonymous.patch("/api/threads/" + thread, "{}"));
+        check("PATCH", "/api/threads/{id}", http.patch("/api/threads/" + thread,
+                "{\"title\":\"" + "x".repeat(1024 * 1024) + "\"}"));
 
         // Runs: 202, waited 200, streamed 200, and the refusals.
         Http.Response accepted = http.post("/api/threads/" + thread + "/runs", "{\"content\":\"wait 30 seconds\"}");
@@ -227,6 +229,7 @@ class OpenApiConformanceTest {
         check("GET", "/api/runs/{id}", anonymous.get("/api/runs/" + run));
         check("POST", "/api/runs/{id}/cancel", http.post("/api/runs/run_00000000000000000000000000/cancel", ""));
         check("POST", "/api/runs/{id}/cancel", anonymous.post("/api/runs/" + run + "/cancel", ""));
+        check("POST", "/api/runs/{id}/cancel", http.post("/api/runs/" + run + "/cancel", "x".repeat(1024 * 1024 + 1)));
         check("GET", "/api/runs/{id}/events", http.get("/api/runs/" + run + "/events"));
         check("GET", "/api/runs/{id}/events", http.get("/api/runs/" + run + "/events?after=2&limit=2"));
         check("GET", "/api/runs/{id}/events", http.get("/api/runs/" + run + "/events?after=-1"));
