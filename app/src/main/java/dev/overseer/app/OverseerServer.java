@@ -78,7 +78,7 @@ public final class OverseerServer implements AutoCloseable {
         undertow = Undertow.builder()
                 .setWorker(worker)
                 .setByteBufferPool(buffers)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) HttpTransport.MAX_BODY_BYTES + 1)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpTransport.MAX_ENTITY_BYTES)
                 .addHttpListener(config.port(), config.host())
                 .setHandler(root)
                 .build();

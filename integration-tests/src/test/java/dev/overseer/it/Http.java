@@ -44,6 +44,24 @@ final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    Response patch(String path, String json) {
+        return send(builder(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response delete(String path) {
+        return send(builder(path).DELETE());
+    }
+
+    /** Creates a thread for this user and returns its id. */
+    String createThread() {
+        Response created = post("/api/threads", "{}");
+        if (created.status() != 201) {
+            throw new AssertionError("creating a thread answered " + created.status() + ": " + created.body());
+        }
+        return created.json().path("id").asText();
+    }
+
     Response send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());

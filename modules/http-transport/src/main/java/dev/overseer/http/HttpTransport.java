@@ -12,6 +12,7 @@ import dev.overseer.core.store.Database;
 import dev.overseer.core.supervisor.RunService;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatcher;
@@ -20,6 +21,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +47,13 @@ public final class HttpTransport {
     private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
     /** The largest request body accepted. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /**
+     * How much of a too-large body is still read and dropped before the 413 goes out: a client busy sending
+     * its body reads no answer from a connection that is reset under it (the same idea as Tomcat's maxSwallowSize).
+     */
+    static final int MAX_SWALLOWED_BYTES = 2 * 1024 * 1024;
+    /** The most a request may send before the connection is cut ({@code UndertowOptions.MAX_ENTITY_SIZE}). */
+    public static final long MAX_ENTITY_BYTES = (long) MAX_BODY_BYTES + MAX_SWALLOWED_BYTES;
     /** How often an idle SSE stream gets a comment line, so proxies keep it open. */
     static final Duration SSE_KEEP_ALIVE = Duration.ofSeconds(15);
     static final String OPENAPI_RESOURCE = "/dev/overseer/http/openapi.json";
@@ -184,16 +193,21 @@ public final class HttpTransport {
     }
 
     private static byte[] readBody(HttpServerExchange exchange) throws ApiProblem {
-        if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
+        if (exchange.getRequestContentLength() > MAX_ENTITY_BYTES) {
+            exchange.setPersistent(false);
             throw tooLarge();
         }
         exchange.startBlocking();
         try (InputStream in = exchange.getInputStream()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
+                in.transferTo(OutputStream.nullOutputStream());
                 throw tooLarge();
             }
             return body;
+        } catch (RequestTooBigException e) {
+            exchange.setPersistent(false);
+            throw tooLarge();
         } catch (IOException e) {
             throw ApiProblem.badRequest("the body could not be read");
         }
@@ -238,6 +252,11 @@ public final class HttpTransport {
 
     private void sendProblem(HttpServerExchange exchange, ApiProblem problem) {
         metrics.problem(problem.code());
+        if (exchange.isResponseStarted()) {
+            // Undertow already cut the connection (a body far over the limit): nobody is left to tell.
+            exchange.endExchange();
+            return;
+        }
         if (problem.retryAfterMillis() > 0) {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString((problem.retryAfterMillis() + 999) / 1000));
         }

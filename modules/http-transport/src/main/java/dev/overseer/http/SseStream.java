@@ -57,7 +57,8 @@ final class SseStream {
             OutputStream out = exchange.getOutputStream();
             out.flush();
             while (true) {
-                RunEvent event = queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+                // Without a live run the replay is already queued in full: nothing more will come.
+                RunEvent event = live.isEmpty() ? queue.poll() : queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
                 if (event == null) {
                     if (overflowed.get() || live.isEmpty()) {
                         return;

@@ -130,8 +130,14 @@ public final class RunService {
             Supervisor supervisor = supervisors.create(context, agent);
             switch (supervisor.accept(content, start.newThread(), key, fingerprint)) {
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
-                case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
-                        "the thread already has an active run");
+                case THREAD_BUSY -> {
+                    // A concurrent start with the same key may have claimed the thread first: a repeat, not a conflict.
+                    Optional<KeyedRun> racer = key == null ? Optional.empty() : runs.findByIdempotencyKey(user, key);
+                    if (racer.isPresent()) {
+                        return repeated(racer.get(), fingerprint);
+                    }
+                    throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
+                }
                 case DUPLICATE_KEY -> {
                     return repeated(runs.findByIdempotencyKey(user, key).orElseThrow(
                             () -> new IllegalStateException("an idempotency key was taken by a run that is gone")),
