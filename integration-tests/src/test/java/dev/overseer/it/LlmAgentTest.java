@@ -582,6 +582,22 @@ class LlmAgentTest {
     // ---- g: timeouts and unavailable providers ---------------------------------------------------------
 
     @Test
+    void providerThatNeverAnswers_failsWithLlmTimeout_withinTheStreamTimeout() {
+        llm.respondWith(request -> ScriptedLlmServer.neverAnswer());
+
+        Run run = runOverWs(server.token("alice"), "Hello?", null, null);
+        Duration took = between(run.event(0), run.events().getLast());
+
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_error", "run_failed");
+        assertThat(run.event(2).path("payload").path("code").asText()).isEqualTo("llm_timeout");
+        assertThat(run.event(2).path("payload").path("message").asText())
+                .contains("within " + STREAM_TIMEOUT_SECONDS + " s");
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(STREAM_TIMEOUT_SECONDS))
+                .isLessThan(Duration.ofSeconds(STREAM_TIMEOUT_SECONDS).plus(TIMING_MARGIN));
+        assertThat(llm.requests()).hasSize(1);
+    }
+
+    @Test
     void providerThatFallsSilentMidStream_failsWithLlmTimeout_afterTheStreamTimeout() {
         llm.script(stream().content("Hel").pause(Duration.ofSeconds(10)).content("lo").done());
 
