@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -375,6 +377,26 @@ class LlmAgentTest {
         assertThat(response.json().path("output").asText()).isEqualTo("Researched over HTTP.");
         assertThat(response.json().path("usage")).isEqualTo(json("{\"prompt_tokens\":5,\"completion_tokens\":2}"));
         assertThat(llm.request(0).messages().get(0).path("content").asText()).isEqualTo(RESEARCHER_PROMPT);
+    }
+
+    @Test
+    void unknownAgent_isRefusedOnBothTransports_withoutAskingTheModel() {
+        String token = server.token("alice");
+        try (WsClient client = WsClient.connect(server, token)) {
+            client.nextOfType("connection_established");
+            client.send("{\"type\":\"start_agent\",\"content\":\"Hi\",\"agent\":\"poet\",\"request_id\":\"r1\"}");
+            JsonNode error = client.nextOfType("error");
+            assertThat(error.path("code").asText()).isEqualTo("invalid_message");
+            assertThat(error.path("message").asText()).contains("poet");
+            assertThat(error.path("request_id").asText()).isEqualTo("r1");
+        }
+        Http http = new Http(server, token);
+        String thread = http.post("/api/threads", "{}").json().path("id").asText();
+        Http.Response response = http.post("/api/threads/" + thread + "/runs", "{\"content\":\"Hi\",\"agent\":\"poet\"}");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("code").asText()).isEqualTo("invalid_request");
+        assertThat(response.json().path("detail").asText()).contains("poet");
+        assertThat(llm.requests()).isEmpty();
     }
 
     @Test
@@ -735,13 +757,16 @@ class LlmAgentTest {
         Map<String, String> expressions = Map.of("alice", "6*7", "bob", "100+23");
         Map<String, String> results = Map.of("alice", "42", "bob", "123");
         CountDownLatch bothAsked = new CountDownLatch(2);
+        AtomicInteger overlapping = new AtomicInteger();
         llm.respondWith(request -> {
             String user = request.messages("user").getLast().path("content").asText().startsWith("alice") ? "alice" : "bob";
             if (request.messages("tool").isEmpty()) {
                 bothAsked.countDown();
                 try {
-                    // Both runs are in flight before either goes on.
-                    bothAsked.await(5, TimeUnit.SECONDS);
+                    // Both runs are in flight before either goes on (well within the stream timeout).
+                    if (bothAsked.await(1500, TimeUnit.MILLISECONDS)) {
+                        overlapping.incrementAndGet();
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -752,15 +777,18 @@ class LlmAgentTest {
             return answer(1, 1, user + " gets " + result);
         });
 
-        CompletableFuture<Run> alice = CompletableFuture.supplyAsync(
-                () -> runOverWs(server.token("alice"), "alice asks: what is 6*7?", null, null));
-        CompletableFuture<Run> bob = CompletableFuture.supplyAsync(
-                () -> runOverWs(server.token("bob"), "bob asks: what is 100+23?", null, null));
+        try (ExecutorService users = Executors.newFixedThreadPool(2)) {
+            Future<Run> alice = users.submit(
+                    () -> runOverWs(server.token("alice"), "alice asks: what is 6*7?", null, null));
+            Future<Run> bob = users.submit(
+                    () -> runOverWs(server.token("bob"), "bob asks: what is 100+23?", null, null));
 
-        assertThat(alice.get(20, TimeUnit.SECONDS).events().getLast().path("payload").path("output").asText())
-                .isEqualTo("alice gets 42");
-        assertThat(bob.get(20, TimeUnit.SECONDS).events().getLast().path("payload").path("output").asText())
-                .isEqualTo("bob gets 123");
+            assertThat(alice.get(20, TimeUnit.SECONDS).events().getLast().path("payload").path("output").asText())
+                    .isEqualTo("alice gets 42");
+            assertThat(bob.get(20, TimeUnit.SECONDS).events().getLast().path("payload").path("output").asText())
+                    .isEqualTo("bob gets 123");
+        }
+        assertThat(overlapping.get()).as("first-step requests that overlapped with the other user's").isEqualTo(2);
         assertThat(llm.requests()).hasSize(4);
         for (RecordedRequest request : llm.requests()) {
             String text = request.body().toString();
