@@ -589,6 +589,33 @@ class LlmAgentTest {
     }
 
     @Test
+    void answerThatIsNotAnEventStream_failsWithLlmError_insteadOfCompletingEmpty() {
+        // A server that ignores "stream": true answers with one chat.completion object.
+        llm.script(ScriptedLlmServer.status(200, Map.of(), """
+                {"id":"chatcmpl-1","object":"chat.completion","model":"test-model",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"Hello there."},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"""));
+
+        Run run = runOverWs(server.token("alice"), "Hi", null, null);
+
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_error", "run_failed");
+        assertThat(run.events().getLast().path("payload").path("code").asText()).isEqualTo("llm_error");
+        assertThat(run.events().getLast().path("payload").path("message").asText())
+                .contains("did not answer with an event stream").contains("chat.completion");
+    }
+
+    @Test
+    void emptyAnswer_failsWithLlmError_insteadOfCompletingEmpty() {
+        llm.script(ScriptedLlmServer.stream().build());
+
+        Run run = runOverWs(server.token("alice"), "Hi", null, null);
+
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_error", "run_failed");
+        assertThat(run.events().getLast().path("payload").path("code").asText()).isEqualTo("llm_error");
+        assertThat(run.events().getLast().path("payload").path("message").asText()).contains("the body was empty");
+    }
+
+    @Test
     void errorChunkInTheStream_failsTheRunWithLlmError_carryingTheProvidersMessage() {
         llm.script(stream().data("{\"error\":{\"message\":\"The server had an error while processing your request.\"}}")
                 .done());
