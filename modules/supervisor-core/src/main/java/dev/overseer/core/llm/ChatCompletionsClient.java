@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -28,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams one Chat Completions request: retries 429 and 5xx (and refused connections) with exponential
- * backoff and jitter, honouring {@code Retry-After}, all bounded; aborts the HTTP stream at once when the
- * run is stopped or the model falls silent for longer than the stream timeout.
+ * Streams one Chat Completions request: retries 429 and 5xx (and connections refused or timed out) with
+ * exponential backoff and jitter, honouring {@code Retry-After}, all bounded; aborts the HTTP stream at once
+ * when the run is stopped or the model falls silent for longer than the stream timeout (before its first
+ * byte or between chunks), which is not retried.
  */
 final class ChatCompletionsClient {
     private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsClient.class);
@@ -57,13 +59,19 @@ final class ChatCompletionsClient {
             HttpResponse<InputStream> response;
             try {
                 response = http.send(request(payload), HttpResponse.BodyHandlers.ofInputStream());
-            } catch (HttpTimeoutException e) {
-                lastProblem = "the model did not answer within " + settings.streamTimeout().toSeconds() + " s";
+            } catch (HttpConnectTimeoutException e) {
+                lastProblem = "could not connect to the model endpoint within "
+                        + settings.connectTimeout().toSeconds() + " s";
                 if (attempt == settings.maxAttempts()) {
                     throw new ModelException("llm_timeout", lastProblem);
                 }
                 backOff(attempt, null, run);
                 continue;
+            } catch (HttpTimeoutException e) {
+                // The stream timeout bounds the silence before the first token too: waiting it out again would
+                // multiply it by the attempts.
+                throw new ModelException("llm_timeout",
+                        "the model did not answer within " + settings.streamTimeout().toSeconds() + " s");
             } catch (IOException e) {
                 lastProblem = "cannot reach the model endpoint (" + e.getClass().getSimpleName() + ")";
                 if (attempt < settings.maxAttempts()) {

@@ -25,6 +25,8 @@ final class StreamAssembler {
     private TokenUsage usage;
     private String finishReason;
     private boolean done;
+    private boolean sawData;
+    private String firstOtherLine;
 
     private static final class PartialCall {
         String id;
@@ -43,8 +45,12 @@ final class StreamAssembler {
     /** Takes one line of the event stream; blank lines, comments and other fields are ignored. */
     void line(String line) throws ModelException {
         if (!line.startsWith("data:")) {
+            if (firstOtherLine == null && !line.isBlank() && !line.startsWith(":")) {
+                firstOtherLine = abbreviate(line.strip());
+            }
             return;
         }
+        sawData = true;
         String data = line.substring(5).strip();
         if (data.equals("[DONE]")) {
             done = true;
@@ -93,6 +99,11 @@ final class StreamAssembler {
     }
 
     ChatTurn turn() throws ModelException {
+        if (!sawData) {
+            // e.g. a server that ignored "stream": true and sent one JSON object: not an empty answer
+            throw new ModelException("llm_error", "the model endpoint did not answer with an event stream"
+                    + (firstOtherLine == null ? " (the body was empty)" : ": " + firstOtherLine));
+        }
         List<ToolCall> toolCalls = new ArrayList<>();
         int index = 0;
         for (PartialCall call : calls.values()) {
