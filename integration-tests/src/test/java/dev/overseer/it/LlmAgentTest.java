@@ -32,7 +32,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -213,10 +212,7 @@ class LlmAgentTest {
     }
 
     @Test
-    @Disabled("bug: text streamed before a tool call goes out as agent_message_delta events (and again as "
-            + "agent_thinking), but the run's output holds only the last step's text, so output != concatenation "
-            + "of the deltas; see the report")
-    void toolCallWithContent_theContentIsThinking_andTheOutputIsTheConcatenationOfTheDeltas() {
+    void toolCallWithContent_theTextIsStreamed_keptInTheConversation_andPartOfTheOutput() {
         llm.script(
                 stream().content("Let me ").content("compute that.")
                         .toolCall(0, "call_calc", "calculator", "{\"expression\":\"6*7\"}")
@@ -225,11 +221,16 @@ class LlmAgentTest {
 
         Run run = runOverWs(server.token("alice"), "What is 6*7?", null, null);
 
-        assertThat(types(run.events())).containsExactly("agent_started", "agent_thinking", "tool_executing",
-                "tool_completed", "agent_message_delta", "agent_message_delta", "agent_completed", "run_completed");
-        assertThat(run.event(1).path("payload").path("text").asText()).isEqualTo("Let me compute that.");
-        assertThat(run.events().getLast().path("payload").path("output").asText())
-                .isEqualTo(String.join("", deltas(run.events())));
+        assertThat(types(run.events())).containsExactly("agent_started", "agent_message_delta", "agent_message_delta",
+                "tool_executing", "tool_completed", "agent_message_delta", "agent_message_delta", "agent_completed",
+                "run_completed");
+        String output = run.events().getLast().path("payload").path("output").asText();
+        assertThat(output).isEqualTo(String.join("", deltas(run.events())))
+                .isEqualTo("Let me compute that.The answer is 42.");
+        JsonNode assistant = llm.request(1).messages().get(2);
+        assertThat(assistant.path("role").asText()).isEqualTo("assistant");
+        assertThat(assistant.path("content").asText()).isEqualTo("Let me compute that.");
+        assertThat(assistant.path("tool_calls").get(0).path("id").asText()).isEqualTo("call_calc");
     }
 
     // ---- b: two tool calls in one turn ----------------------------------------------------------------

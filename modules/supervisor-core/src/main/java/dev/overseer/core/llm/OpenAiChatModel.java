@@ -32,7 +32,8 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         ChatTurn turn = client.stream(body(request), stream);
         String content = turn.content().isEmpty() ? null : turn.content();
         if (!turn.toolCalls().isEmpty()) {
-            return new ModelReply.CallTools(content, turn.toolCalls(), turn.usage());
+            // Text before the calls was streamed as deltas already; it stays in the conversation, not in thinking.
+            return new ModelReply.CallTools(null, turn.toolCalls(), turn.usage(), content);
         }
         if ("length".equals(turn.finishReason()) && content == null) {
             throw new ModelException("llm_error", "the model stopped at its length limit without an answer");
@@ -60,7 +61,7 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
                         messages.addObject().put("role", "assistant").put("content", assistant.text());
                 case ConversationItem.AssistantToolCalls calls -> {
                     ObjectNode message = messages.addObject().put("role", "assistant");
-                    message.putNull("content");
+                    message.put("content", calls.text());
                     ArrayNode toolCalls = message.putArray("tool_calls");
                     for (ToolCall call : calls.calls()) {
                         ObjectNode entry = toolCalls.addObject().put("id", call.id()).put("type", "function");

@@ -14,10 +14,14 @@ public sealed interface ConversationItem {
     record AssistantText(String text) implements ConversationItem {
     }
 
-    /** The tool calls the model asked for in one step. */
-    record AssistantToolCalls(List<ToolCall> calls) implements ConversationItem {
+    /** The tool calls the model asked for in one step, with the text it wrote before them (null if none). */
+    record AssistantToolCalls(String text, List<ToolCall> calls) implements ConversationItem {
         public AssistantToolCalls {
             calls = List.copyOf(calls);
+        }
+
+        public AssistantToolCalls(List<ToolCall> calls) {
+            this(null, calls);
         }
     }
 

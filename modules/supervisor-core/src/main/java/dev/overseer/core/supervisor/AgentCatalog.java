@@ -1,9 +1,6 @@
 package dev.overseer.core.supervisor;
 
-import dev.overseer.core.tool.CalculatorTool;
-import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
-import dev.overseer.core.tool.WaitTool;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -13,7 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The agents runs may name. {@code supervisor} is the default: it orchestrates the tools and delegates to
+ * The agents runs may name. {@code supervisor} is the default: it may call every bound tool (unless the
+ * agents file lists its tools) and delegates to
  * every other agent (each appears to it as a tool taking a {@code task}). Agents named in the agents file
  * are sub-agents: they use their own tools and do not delegate further.
  */
@@ -22,7 +20,6 @@ public final class AgentCatalog {
     public static final String DEFAULT_AGENT = "supervisor";
     static final String DEFAULT_PROMPT = "You are Overseer's supervisor. Use the tools and agents you are given "
             + "when they help, then answer the user briefly.";
-    static final List<String> DEFAULT_TOOLS = List.of(CalculatorTool.NAME, ClockTool.NAME, WaitTool.NAME);
 
     private final Map<String, Agent> agents = new LinkedHashMap<>();
 
@@ -55,7 +52,8 @@ public final class AgentCatalog {
                         : "Orchestrates the work of a run and answers the user.",
                 supervisor != null && supervisor.systemPrompt() != null ? supervisor.systemPrompt() : DEFAULT_PROMPT,
                 supervisor == null ? null : supervisor.model(),
-                supervisor != null && supervisor.tools() != null ? supervisor.tools() : DEFAULT_TOOLS,
+                supervisor != null && supervisor.tools() != null ? supervisor.tools()
+                        : tools.keySet().stream().sorted().toList(),
                 delegates));
         for (AgentDefinitions.Definition sub : subAgents) {
             agents.put(sub.name(), new Agent(sub.name(), sub.description(), sub.systemPrompt(), sub.model(),

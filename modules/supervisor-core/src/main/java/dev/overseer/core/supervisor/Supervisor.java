@@ -150,6 +150,8 @@ public final class Supervisor {
     private String runAgent(Agent current, String parent, List<ConversationItem> conversation,
             ToolDispatcher dispatcher, boolean topLevel) throws ModelException, InterruptedException {
         emit(current.name(), new EventPayload.AgentStarted(parent));
+        // The top-level agent's text doubles as the partial output a stopped run keeps.
+        StringBuilder spoken = topLevel ? partialOutput : new StringBuilder();
         List<ToolSpec> specs = new ArrayList<>(dispatcher.specs());
         for (String delegate : current.delegates()) {
             agents.find(delegate).ifPresent(sub -> specs.add(delegationSpec(sub)));
@@ -158,17 +160,12 @@ public final class Supervisor {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            if (topLevel) {
-                partialOutput.setLength(0);
-            }
             ModelReply reply = model.next(
                     new ModelRequest(current.name(), current.model(), current.systemPrompt(), conversation, specs),
                     new TextStream() {
                         @Override
                         public void delta(String text) {
-                            if (topLevel) {
-                                partialOutput.append(text);
-                            }
+                            spoken.append(text);
                             emit(current.name(), new EventPayload.AgentMessageDelta(text));
                         }
 
@@ -183,11 +180,14 @@ public final class Supervisor {
             }
             switch (reply) {
                 case ModelReply.Answer answer -> {
-                    emit(current.name(), new EventPayload.AgentCompleted(answer.text()));
-                    return answer.text();
+                    // What the agent streamed over all its steps is its output; a model that does not
+                    // stream (the offline one) answers in one piece.
+                    String output = spoken.isEmpty() ? answer.text() : spoken.toString();
+                    emit(current.name(), new EventPayload.AgentCompleted(output));
+                    return output;
                 }
                 case ModelReply.CallTools calls -> {
-                    conversation.add(new ConversationItem.AssistantToolCalls(calls.calls()));
+                    conversation.add(new ConversationItem.AssistantToolCalls(calls.text(), calls.calls()));
                     for (ToolCall call : calls.calls()) {
                         emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
                         ToolOutcome outcome = current.delegates().contains(call.tool())

@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The one place a supervisor is made. Both transports reach it with an {@link ExecutionContext} they
@@ -32,7 +33,7 @@ public final class SupervisorFactory {
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents, RunStore runs,
             MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.model = model;
-        this.tools = Map.copyOf(tools);
+        this.tools = new TreeMap<>(tools);
         this.agents = agents;
         this.runs = runs;
         this.messages = messages;

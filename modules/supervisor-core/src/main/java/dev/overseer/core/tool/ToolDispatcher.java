@@ -1,6 +1,8 @@
 package dev.overseer.core.tool;
 
 import com.fasterxml.jackson.databind.node.NullNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +15,8 @@ public final class ToolDispatcher {
     private int calls;
 
     public ToolDispatcher(Map<String, Tool> tools) {
-        this.tools = Map.copyOf(tools);
+        // Insertion order is kept, so the model sees the tools in the same order on every start.
+        this.tools = Collections.unmodifiableMap(new LinkedHashMap<>(tools));
     }
 
     /** What the model is told about the tools this run may call. */
