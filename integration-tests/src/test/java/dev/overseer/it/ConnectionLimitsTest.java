@@ -132,6 +132,26 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    void startAgent_rightAfterTheTerminalEventOfARun_isNeverTooManyRuns() {
+        try (WsClient client = connect("run-limit-reuse")) {
+            client.send(Frames.startAgent("wait 20 seconds", null, "holds-a-slot"));
+            String holding = client.nextOfType("run_accepted").path("run_id").asText();
+            // With one slot left, each start must wait for the previous run, and the terminal event is the sign
+            // that it ended: the slot is free by then.
+            for (int round = 0; round < 100; round++) {
+                client.send(Frames.startAgent("What is " + round + "*2?", null, "reuse-" + round));
+                JsonNode answer = client.until(frame -> type(frame).equals("run_accepted") || type(frame).equals("error"))
+                        .getLast();
+                assertThat(type(answer)).as("answer to start %d: %s", round, answer).isEqualTo("run_accepted");
+                List<JsonNode> events = client.runEvents(answer.path("run_id").asText());
+                assertThat(type(events.get(events.size() - 1))).isEqualTo("run_completed");
+            }
+            client.send(Frames.cancelRun(holding, "clean-up"));
+            client.runEvents(holding);
+        }
+    }
+
+    @Test
     void rapidStarts_beyondTheBurst_areRateLimitedWithRetryAfter_andAStartAfterThatDelaySucceeds() throws Exception {
         try (TestServer limited = TestServer.start(Map.of(
                 "OVERSEER_RUN_START_BURST", "3",

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a running supervisor does to the shared machinery: every event goes to the batched writer and to
- * the run's live stream; the end of a run waits until it is durable, then publishes the terminal event
- * and leaves the registry.
+ * the run's live stream; the end of a run waits until it is durable, leaves the registry, then publishes
+ * the terminal event.
  */
 @Singleton
 public final class RunLifecycle {
@@ -70,8 +70,10 @@ public final class RunLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            run.publish(terminal);
+            // The run is no longer active: its owner's slot is free before anyone hears that it ended, so a client
+            // that starts its next run on the terminal event is not refused with too_many_runs.
             registry.remove(run);
+            run.publish(terminal);
             metrics.eventEmitted();
             metrics.runFinished(origin, outcome.status().wire(), duration);
         }
