@@ -91,6 +91,7 @@ class BackpressureTest {
 
         // The slow client reconnects and resumes its first run from the database.
         Http http = new Http(server, server.token("slow-reader"));
+        assertEveryRunCompleted(http, SLOW_RUNS);
         String firstRun = stalled.firstRunId();
         assertThat(firstRun).as("the run_accepted of the first start reached the client").startsWith("run_");
         await().atMost(Duration.ofSeconds(20))
@@ -116,12 +117,21 @@ class BackpressureTest {
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> openConnectionsOf(user) == 0);
         }
-        // Its runs did not depend on the socket: every one of them completes.
-        Http http = new Http(server, server.token(user));
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            JsonNode threads = http.get("/api/threads?limit=100").json().path("data");
-            return threads.size() == SLOW_RUNS && server.server().runs().activeRuns() == 0;
-        });
+        // Its runs did not depend on the socket: every one of them completes, even the one whose event overflowed.
+        assertEveryRunCompleted(new Http(server, server.token(user)), SLOW_RUNS);
+    }
+
+    /** Each of the user's threads holds one run, completed, with the answer stored. */
+    private static void assertEveryRunCompleted(Http http, int runs) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.server().runs().activeRuns() == 0);
+        JsonNode threads = http.get("/api/threads?limit=100").json().path("data");
+        assertThat(threads).hasSize(runs);
+        for (JsonNode thread : threads) {
+            JsonNode messages = http.get("/api/threads/" + thread.path("id").asText() + "/messages").json().path("data");
+            String run = messages.get(0).path("run_id").asText();
+            assertThat(Frames.run(http, run).path("status").asText()).as("status of %s", run).isEqualTo("completed");
+            assertThat(messages).as("messages of %s", run).hasSize(2);
+        }
     }
 
     private static long openConnectionsOf(String user) {
