@@ -75,6 +75,7 @@ class ConnectionSupervisionTest {
             assertThat(silentFor).isBetween(Duration.ofSeconds(2), Duration.ofMillis(4_500));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> openConnectionsOf("silent") == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.server().webSockets().connections().size() == 0);
     }
 
     @Test
