@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ public final class ClientFrameHandler {
     private final WebSocketMetrics metrics;
     private final RunEventListener toClient;
     private final Map<RunId, ActiveRun> following = new ConcurrentHashMap<>();
+    /** Runs this connection is starting right now: it follows them itself, after its run_accepted. */
+    private final Set<RunId> starting = ConcurrentHashMap.newKeySet();
     private final List<Runnable> threadWatches = new ArrayList<>();
 
     @Inject
@@ -116,8 +119,15 @@ public final class ClientFrameHandler {
         boolean newThread = start.threadId() == null;
         ThreadId threadId = newThread ? ThreadId.generate() : ThreadId.parse(start.threadId());
         String idempotencyKey = start.requestId() == null ? null : IDEMPOTENCY_PREFIX + start.requestId();
-        AcceptedRun run = runs.start(context.executionContext(threadId, RunId.generate()),
-                new RunStart(start.content(), start.agent(), newThread, idempotencyKey));
+        RunId runId = RunId.generate();
+        AcceptedRun run;
+        starting.add(runId);
+        try {
+            run = runs.start(context.executionContext(threadId, runId),
+                    new RunStart(start.content(), start.agent(), newThread, idempotencyKey));
+        } finally {
+            starting.remove(runId);
+        }
         outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
         follow(run.runId(), 0);
     }
@@ -132,7 +142,11 @@ public final class ClientFrameHandler {
     }
 
     private void subscribe(ThreadId threadId) {
-        Runnable unwatch = runs.watchThread(context.userId(), threadId, run -> attach(run, 0));
+        Runnable unwatch = runs.watchThread(context.userId(), threadId, run -> {
+            if (!starting.contains(run.runId())) {
+                attach(run, 0);
+            }
+        });
         synchronized (threadWatches) {
             threadWatches.add(unwatch);
         }

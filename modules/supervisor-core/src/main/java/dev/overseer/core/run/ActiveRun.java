@@ -8,6 +8,7 @@ import dev.overseer.core.event.RunEventListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,7 +29,8 @@ public final class ActiveRun {
     private final UserId owner;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<RunEvent> events = new ArrayList<>();
-    private final List<RunEventListener> listeners = new ArrayList<>();
+    /** Copy-on-write: a listener may unsubscribe while it is being handed an event (a connection that closes). */
+    private final List<RunEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<RunEvent> terminal = new CompletableFuture<>();
     private Thread runner;
     private StopReason stopReason;

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a running supervisor does to the shared machinery: every event goes to the batched writer and to
- * the run's live stream; the end of a run waits until it is durable, then publishes the terminal event
- * and leaves the registry.
+ * the run's live stream; the end of a run waits until it is durable, leaves the registry, then publishes
+ * the terminal event.
  */
 @Singleton
 public final class RunLifecycle {

@@ -43,6 +43,11 @@ public final class RunRegistry {
         runs.put(run.runId(), run);
     }
 
+    /** Takes back a run that was added but never admitted; its slot is given back by {@link #release}. */
+    public void withdraw(ActiveRun run) {
+        runs.remove(run.runId(), run);
+    }
+
     /** Removes a finished run and gives back its owner's slot. */
     void remove(ActiveRun run) {
         if (runs.remove(run.runId(), run)) {

@@ -126,8 +126,13 @@ public final class RunService {
                     "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
         }
         boolean admitted = false;
+        ActiveRun stream = null;
         try {
             Supervisor supervisor = supervisors.create(context, agent);
+            stream = supervisor.stream();
+            // Registered before the admission commits: whoever finds this run by its idempotency key from then
+            // on (a retry racing this start) must find its live stream too, not an empty stored history.
+            registry.add(stream);
             switch (supervisor.accept(content, start.newThread(), key, fingerprint)) {
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 case THREAD_BUSY -> {
@@ -145,8 +150,6 @@ public final class RunService {
                 }
                 case ADMITTED -> admitted = true;
             }
-            ActiveRun stream = supervisor.stream();
-            registry.add(stream);
             metrics.runStarted(context.origin().label());
             watchers.started(stream);
             ScheduledFuture<?> timeout = timer.schedule(() -> stream.stop(ActiveRun.StopReason.TIMEOUT),
@@ -156,6 +159,9 @@ public final class RunService {
             return new AcceptedRun(stream.runId(), stream.threadId(), false, true);
         } finally {
             if (!admitted) {
+                if (stream != null) {
+                    registry.withdraw(stream);
+                }
                 registry.release(user);
             }
         }

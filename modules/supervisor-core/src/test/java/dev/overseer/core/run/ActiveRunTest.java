@@ -139,6 +139,30 @@ class ActiveRunTest {
     }
 
     @Test
+    void unsubscribe_fromInsideDelivery_letsThePublishFinishAndReachEveryOtherListener() {
+        // What a WebSocket connection does when an event overflows its queue: it closes, and its close
+        // unsubscribes it, all within the publish. The run must not notice.
+        Recorder before = new Recorder();
+        Recorder after = new Recorder();
+        RunEventListener leaving = new RunEventListener() {
+            @Override
+            public void onEvent(RunEvent event) {
+                run.unsubscribe(this);
+            }
+        };
+        run.subscribe(0, before);
+        run.subscribe(0, leaving);
+        run.subscribe(0, after);
+
+        run.publish(event(1));
+        run.publish(terminal(2));
+
+        assertThat(before.seqs).containsExactly(1, 2);
+        assertThat(after.seqs).containsExactly(1, 2);
+        assertThat(run.terminal()).isCompleted();
+    }
+
+    @Test
     void eventsAfter_returnsTheTailInOrder() {
         for (int seq = 1; seq <= 5; seq++) {
             run.publish(event(seq));

@@ -1,0 +1,115 @@
+package dev.overseer.ws;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A JSR-356 {@link Session} for unit tests, made with {@link Proxy}: it records every text frame handed to its
+ * async remote and keeps each send "in flight" until the test completes it, as a slow network would. It also
+ * records pings and closes. Methods the transport does not use throw.
+ */
+final class RecordingSession {
+    final List<String> sent = new CopyOnWriteArrayList<>();
+    final List<CloseReason> closes = new CopyOnWriteArrayList<>();
+    final AtomicInteger pings = new AtomicInteger();
+    private final Deque<SendHandler> inFlight = new ArrayDeque<>();
+    private final RemoteEndpoint.Async async = proxy(RemoteEndpoint.Async.class, this::onAsync);
+    private final Session session = proxy(Session.class, this::onSession);
+    private volatile boolean open = true;
+    volatile RuntimeException failSends;
+    volatile RuntimeException failPings;
+    volatile IOException failCloses;
+
+    Session session() {
+        return session;
+    }
+
+    boolean isOpen() {
+        return open;
+    }
+
+    /** How many sends were handed over and not completed yet. */
+    synchronized int inFlight() {
+        return inFlight.size();
+    }
+
+    /** Completes the oldest send still in flight, as delivered ({@code ok}) or failed. */
+    void complete(boolean ok) {
+        SendHandler handler;
+        synchronized (this) {
+            handler = inFlight.poll();
+        }
+        if (handler == null) {
+            throw new AssertionError("no send in flight");
+        }
+        handler.onResult(ok ? new SendResult() : new SendResult(new IOException("connection reset")));
+    }
+
+    private Object onSession(Method method, Object[] args) throws IOException {
+        return switch (method.getName()) {
+            case "getAsyncRemote" -> async;
+            case "isOpen" -> open;
+            case "getId" -> "test-session";
+            case "close" -> {
+                if (failCloses != null) {
+                    throw failCloses;
+                }
+                closes.add(args == null || args.length == 0 ? null : (CloseReason) args[0]);
+                open = false;
+                yield null;
+            }
+            default -> throw new UnsupportedOperationException("Session." + method.getName());
+        };
+    }
+
+    private Object onAsync(Method method, Object[] args) {
+        switch (method.getName()) {
+            case "sendText" -> {
+                if (failSends != null) {
+                    throw failSends;
+                }
+                if (args.length != 2 || !(args[1] instanceof SendHandler handler)) {
+                    throw new UnsupportedOperationException("only sendText(String, SendHandler) is expected");
+                }
+                synchronized (this) {
+                    sent.add((String) args[0]);
+                    inFlight.add(handler);
+                }
+                return null;
+            }
+            case "sendPing" -> {
+                if (failPings != null) {
+                    throw failPings;
+                }
+                pings.incrementAndGet();
+                return null;
+            }
+            default -> throw new UnsupportedOperationException("Async." + method.getName());
+        }
+    }
+
+    private interface Handler {
+        Object handle(Method method, Object[] args) throws Exception;
+    }
+
+    private static <T> T proxy(Class<T> type, Handler handler) {
+        return type.cast(Proxy.newProxyInstance(RecordingSession.class.getClassLoader(), new Class<?>[] {type},
+                (self, method, args) -> switch (method.getName()) {
+                    case "toString" -> "RecordingSession." + type.getSimpleName();
+                    case "hashCode" -> System.identityHashCode(self);
+                    case "equals" -> self == args[0];
+                    default -> handler.handle(method, args);
+                }));
+    }
+}
