@@ -152,9 +152,10 @@ public final class RunService {
             }
             metrics.runStarted(context.origin().label());
             watchers.started(stream);
-            ScheduledFuture<?> timeout = timer.schedule(() -> stream.stop(ActiveRun.StopReason.TIMEOUT),
+            ActiveRun started = stream;
+            ScheduledFuture<?> timeout = timer.schedule(() -> started.stop(ActiveRun.StopReason.TIMEOUT),
                     agentSettings.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            stream.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
+            started.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
             Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
             return new AcceptedRun(stream.runId(), stream.threadId(), false, true);
         } finally {
