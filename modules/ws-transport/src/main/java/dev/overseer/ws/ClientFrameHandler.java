@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Answers the frames of one connection. Runs execute elsewhere; this only starts, cancels and follows
@@ -63,6 +64,15 @@ public final class ClientFrameHandler {
 
     /** Handles one text frame from the client. */
     public void onText(String text) {
+        MDC.put("connection_id", context.connectionId().value());
+        try {
+            handleText(text);
+        } finally {
+            MDC.remove("connection_id");
+        }
+    }
+
+    private void handleText(String text) {
         long started = System.nanoTime();
         context.touch(clock.instant());
         ClientFrame frame;
