@@ -40,7 +40,47 @@ final class CpuTime {
         return -1;
     }
 
+    /** CPU seconds all processes of the machine have used so far (busy time summed over every core), or NaN. */
+    static double machineBusySeconds() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            // cpu user nice system idle iowait irq softirq steal: everything but idle and iowait is busy
+            for (int i = 1; i <= 8 && i < fields.length; i++) {
+                if (i != 4 && i != 5) {
+                    busy += Long.parseLong(fields[i]);
+                }
+            }
+            return busy / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     static long self() {
         return ProcessHandle.current().pid();
+    }
+
+    /**
+     * Cores in use over a window (CPU seconds per second): by the server, by this client, and by everything
+     * else on the machine (other work on a shared machine shows up here and skews the numbers).
+     */
+    record Usage(double server, double client, double other) {
+        static final Usage UNKNOWN = new Usage(Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /** The CPU counters at one instant; {@link #until} turns two of them into a {@link Usage}. */
+    record Sample(long serverPid, long nanos, double server, double client, double machine) {
+        static Sample take(long serverPid) {
+            return new Sample(serverPid, System.nanoTime(), seconds(serverPid), seconds(self()), machineBusySeconds());
+        }
+
+        Usage until(Sample end) {
+            double elapsed = (end.nanos - nanos) / 1e9;
+            double serverCores = (end.server - server) / elapsed;
+            double clientCores = (end.client - client) / elapsed;
+            double machineCores = (end.machine - machine) / elapsed;
+            return new Usage(serverCores, clientCores, Math.max(0, machineCores - serverCores - clientCores));
+        }
     }
 }

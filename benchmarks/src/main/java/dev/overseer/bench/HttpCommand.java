@@ -52,7 +52,7 @@ final class HttpCommand implements Callable<Integer> {
         System.out.println("http: " + load.connections + " client loops, " + load.warmupSeconds + " s warm-up, "
                 + load.durationSeconds + " s measured; " + machine.line());
         Report.Table table = new Report.Table("path", "runs/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
-                "server CPU", "client CPU");
+                "server CPU", "client CPU", "other CPU");
         row(table, "POST runs?wait=true", http);
         if (ws != null) {
             row(table, "WebSocket start_agent", ws);
@@ -85,6 +85,6 @@ final class HttpCommand implements Callable<Integer> {
     private static void row(Report.Table table, String name, WsLoad.Result result) {
         LoadStats.Percentiles latency = result.stats().percentiles();
         table.row(name, result.runsPerSecond(), latency.p50(), latency.p90(), latency.p99(), latency.max(),
-                result.stats().errorCount(), result.serverCpuCores(), result.clientCpuCores());
+                result.stats().errorCount(), result.cpu().server(), result.cpu().client(), result.cpu().other());
     }
 }

@@ -55,11 +55,9 @@ final class HttpLoad {
         Instant from = Instant.now().plusNanos(window[0] - System.nanoTime());
         go.countDown();
         sleepUntil(window[0]);
-        double serverCpu0 = CpuTime.seconds(serverPid);
-        double clientCpu0 = CpuTime.seconds(CpuTime.self());
+        CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
         sleepUntil(window[1]);
-        double serverCpu1 = CpuTime.seconds(serverPid);
-        double clientCpu1 = CpuTime.seconds(CpuTime.self());
+        CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
         for (Thread thread : threads) {
             thread.join(TimeUnit.SECONDS.toMillis(30));
         }
@@ -67,7 +65,7 @@ final class HttpLoad {
         double seconds = settings.duration().toNanos() / 1e9;
         int connected = (int) stats.stream().filter(part -> !part.errors.containsKey("create_thread_failed")).count();
         return new WsLoad.Result(WsLoad.Mode.OVERSEER, settings.connections(), connected, seconds, all,
-                (serverCpu1 - serverCpu0) / seconds, (clientCpu1 - clientCpu0) / seconds, from,
+                cpu, from,
                 from.plus(settings.duration()));
     }
 
@@ -126,6 +124,7 @@ final class HttpLoad {
             if (inWindow) {
                 stats.runs++;
                 stats.latency(now - sentAt);
+                stats.completedInSecond((int) ((now - start) / 1_000_000_000L));
             }
         }
     }

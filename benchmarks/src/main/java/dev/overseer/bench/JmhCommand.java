@@ -33,7 +33,7 @@ final class JmhCommand implements Callable<Integer> {
     @Option(names = "--time", defaultValue = "1", description = "Seconds per iteration (default: ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--prof", description = "A JMH profiler, e.g. gc.")
+    @Option(names = "--prof", description = "A JMH profiler with its options, e.g. gc or jfr:dir=/tmp/jfr.")
     String profiler;
 
     @Option(names = "--json", description = "Write JMH's JSON results to this file.")
@@ -51,7 +51,12 @@ final class JmhCommand implements Callable<Integer> {
                 .timeUnit(TimeUnit.NANOSECONDS)
                 .shouldFailOnError(true);
         if (profiler != null) {
-            options.addProfiler(profiler);
+            int colon = profiler.indexOf(':');
+            if (colon < 0) {
+                options.addProfiler(profiler);
+            } else {
+                options.addProfiler(profiler.substring(0, colon), profiler.substring(colon + 1));
+            }
         }
         if (json != null) {
             options.resultFormat(ResultFormatType.JSON).result(json.toString());

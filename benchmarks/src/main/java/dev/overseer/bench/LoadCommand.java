@@ -19,6 +19,10 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--only", description = "Run only one side: echo or overseer.")
     String only;
 
+    @Option(names = "--rounds", defaultValue = "1", description = "Rounds of echo then Overseer; each side reports "
+            + "its median round (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Override
     public Integer call() throws Exception {
         boolean echo = only == null || only.equals("echo");
@@ -27,7 +31,7 @@ final class LoadCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--only takes echo or overseer");
         }
         LoadBenchmark.Outcome outcome = LoadBenchmark.run(new LoadBenchmark.Config(load.connections, load.warmup(),
-                load.duration(), servers.clientThreads, servers.launch(), echo, overseer));
+                load.duration(), servers.clientThreads, servers.launch(), echo, overseer, rounds));
         outcome.print(System.out);
         if (servers.json != null) {
             Report.writeJson(servers.json, outcome.toJson());

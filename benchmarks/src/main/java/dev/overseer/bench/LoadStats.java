@@ -12,6 +12,7 @@ final class LoadStats {
     long frames;
     long runs;
     long sent;
+    private long[] timeline = new long[16];
     private long[] latencies = new long[1_024];
     private int latencyCount;
     final Map<String, Long> errors = new TreeMap<>();
@@ -21,6 +22,23 @@ final class LoadStats {
             latencies = Arrays.copyOf(latencies, latencyCount * 2);
         }
         latencies[latencyCount++] = nanos;
+    }
+
+    /** Counts one run (or echo) completed in second {@code second} of the window. */
+    void completedInSecond(int second) {
+        addToTimeline(second, 1);
+    }
+
+    private void addToTimeline(int second, long count) {
+        if (second >= timeline.length) {
+            timeline = Arrays.copyOf(timeline, Math.max(second + 1, timeline.length * 2));
+        }
+        timeline[second] += count;
+    }
+
+    /** Runs (or echoes) completed in each second of the window. */
+    long[] timeline(int seconds) {
+        return Arrays.copyOf(timeline, seconds);
     }
 
     void error(String kind) {
@@ -38,6 +56,9 @@ final class LoadStats {
             all.frames += part.frames;
             all.runs += part.runs;
             all.sent += part.sent;
+            for (int i = 0; i < part.timeline.length; i++) {
+                all.addToTimeline(i, part.timeline[i]);
+            }
             for (int i = 0; i < part.latencyCount; i++) {
                 all.latency(part.latencies[i]);
             }

@@ -31,12 +31,15 @@ final class Report {
             json.put("frames_per_run", round(result.framesPerRun()));
             json.set("run_latency_ms", percentiles(latency));
         }
+        json.putPOJO(echo ? "round_trips_per_second_timeline" : "runs_per_second_timeline",
+                result.stats().timeline((int) Math.ceil(result.seconds())));
         json.put("requests_sent", result.stats().sent);
         json.put("errors", result.stats().errorCount());
         ObjectNode detail = json.putObject("error_detail");
         result.stats().errors.forEach(detail::put);
-        json.put("server_cpu_cores", round(result.serverCpuCores()));
-        json.put("client_cpu_cores", round(result.clientCpuCores()));
+        json.put("server_cpu_cores", round(result.cpu().server()));
+        json.put("client_cpu_cores", round(result.cpu().client()));
+        json.put("other_cpu_cores", round(result.cpu().other()));
         json.put("window_start", result.from().toString());
         json.put("window_end", result.to().toString());
         return json;

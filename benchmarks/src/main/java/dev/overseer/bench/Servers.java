@@ -21,6 +21,10 @@ final class Servers {
             jvmArgs = List.copyOf(jvmArgs);
             overseerEnv = Map.copyOf(overseerEnv);
         }
+
+        Launch withoutJfr() {
+            return new Launch(overseerJar, jvmArgs, overseerEnv, null);
+        }
     }
 
     /** A started Overseer and the secret its tokens are signed with. */

@@ -38,8 +38,8 @@ final class WsLoad {
     }
 
     /** What a load run measured; CPU is in cores (CPU seconds per second) over the window. */
-    record Result(Mode mode, int connections, int connected, double seconds, LoadStats stats, double serverCpuCores,
-            double clientCpuCores, Instant from, Instant to) {
+    record Result(Mode mode, int connections, int connected, double seconds, LoadStats stats, CpuTime.Usage cpu,
+            Instant from, Instant to) {
         double framesPerSecond() {
             return stats.frames / seconds;
         }
@@ -99,11 +99,9 @@ final class WsLoad {
                 driver.connection.loop().execute(driver::begin);
             }
             sleepUntil(windowStart);
-            double serverCpu0 = CpuTime.seconds(serverPid);
-            double clientCpu0 = CpuTime.seconds(CpuTime.self());
+            CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
             sleepUntil(windowEnd);
-            double serverCpu1 = CpuTime.seconds(serverPid);
-            double clientCpu1 = CpuTime.seconds(CpuTime.self());
+            CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
             double seconds = settings.duration().toNanos() / 1e9;
             boolean drained = done.await(30, TimeUnit.SECONDS);
             for (Driver driver : drivers) {
@@ -122,7 +120,7 @@ final class WsLoad {
             }
             int connected = (int) drivers.stream().filter(driver -> driver.opened).count();
             return new Result(settings.mode(), settings.connections(), connected, seconds, all,
-                    (serverCpu1 - serverCpu0) / seconds, (clientCpu1 - clientCpu0) / seconds, from,
+                    cpu, from,
                     from.plus(settings.duration()));
         } finally {
             loops.forEach(WsEventLoop::close);
@@ -134,6 +132,10 @@ final class WsLoad {
         while ((left = deadline - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
+    }
+
+    private int second(long now) {
+        return (int) ((now - windowStart) / 1_000_000_000L);
     }
 
     private boolean inWindow(long now) {
@@ -188,6 +190,7 @@ final class WsLoad {
                     stats.frames++;
                     stats.runs++;
                     stats.latency(now - sentAt);
+                    stats.completedInSecond(second(now));
                 }
                 busy = false;
                 next(now);
@@ -241,6 +244,7 @@ final class WsLoad {
             if (inWindow(now)) {
                 stats.runs++;
                 stats.latency(now - sentAt);
+                stats.completedInSecond(second(now));
             }
             busy = false;
             accepted = false;

@@ -20,7 +20,7 @@ class LoadSmokeTest {
     void load_againstEchoAndOverseer_measuresPositiveRatesWithoutErrors() throws Exception {
         assertThat(OVERSEER_JAR).as("Overseer's jar (built by the app module before this one)").isRegularFile();
         LoadBenchmark.Config config = new LoadBenchmark.Config(8, Duration.ofMillis(500), Duration.ofSeconds(2), 1,
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null), true, true);
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null), true, true, 1);
 
         LoadBenchmark.Outcome outcome = LoadBenchmark.run(config);
 
