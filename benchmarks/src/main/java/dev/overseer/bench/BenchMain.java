@@ -24,7 +24,16 @@ public final class BenchMain implements Callable<Integer> {
     public static void main(String[] args) {
         // The harness itself logs nothing of interest; the servers' logs go to their own files.
         System.setProperty("overseer.log.target", "System.err");
-        System.exit(new CommandLine(new BenchMain()).execute(args));
+        CommandLine commandLine = new CommandLine(new BenchMain());
+        commandLine.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof java.io.IOException || e instanceof IllegalStateException
+                    || e instanceof IllegalArgumentException) {
+                command.getErr().println("error: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(commandLine.execute(args));
     }
 
     @Override

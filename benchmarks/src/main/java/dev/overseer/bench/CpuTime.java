@@ -3,6 +3,9 @@ package dev.overseer.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** CPU time a process has used so far (user + system), from {@code /proc/<pid>/stat}; Linux only. */
 final class CpuTime {
@@ -24,6 +27,31 @@ final class CpuTime {
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    /**
+     * CPU seconds used so far by the process's threads, summed per thread group: the thread's name with
+     * digits replaced by N (Linux keeps the first 15 characters of a name). Empty where /proc cannot tell.
+     */
+    static Map<String, Double> threadSeconds(long pid) {
+        Map<String, Double> groups = new TreeMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (Stream<Path> threads = Files.list(tasks)) {
+            threads.forEach(task -> {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+                    groups.merge(name.replaceAll("\\d+", "N"), seconds, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we looked
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return groups;
     }
 
     /** Resident set size in bytes (VmRSS), or -1. */
@@ -65,14 +93,15 @@ final class CpuTime {
      * Cores in use over a window (CPU seconds per second): by the server, by this client, and by everything
      * else on the machine (other work on a shared machine shows up here and skews the numbers).
      */
-    record Usage(double server, double client, double other) {
-        static final Usage UNKNOWN = new Usage(Double.NaN, Double.NaN, Double.NaN);
+    record Usage(double server, double client, double other, Map<String, Double> serverThreads) {
     }
 
     /** The CPU counters at one instant; {@link #until} turns two of them into a {@link Usage}. */
-    record Sample(long serverPid, long nanos, double server, double client, double machine) {
+    record Sample(long serverPid, long nanos, double server, double client, double machine,
+            Map<String, Double> serverThreads) {
         static Sample take(long serverPid) {
-            return new Sample(serverPid, System.nanoTime(), seconds(serverPid), seconds(self()), machineBusySeconds());
+            return new Sample(serverPid, System.nanoTime(), seconds(serverPid), seconds(self()), machineBusySeconds(),
+                    threadSeconds(serverPid));
         }
 
         Usage until(Sample end) {
@@ -80,7 +109,15 @@ final class CpuTime {
             double serverCores = (end.server - server) / elapsed;
             double clientCores = (end.client - client) / elapsed;
             double machineCores = (end.machine - machine) / elapsed;
-            return new Usage(serverCores, clientCores, Math.max(0, machineCores - serverCores - clientCores));
+            // Threads that ended during the window are missing at its end; their time is simply not shown.
+            Map<String, Double> threads = new TreeMap<>();
+            end.serverThreads.forEach((group, seconds) -> {
+                double cores = (seconds - serverThreads.getOrDefault(group, 0.0)) / elapsed;
+                if (cores > 0.005) {
+                    threads.put(group, cores);
+                }
+            });
+            return new Usage(serverCores, clientCores, Math.max(0, machineCores - serverCores - clientCores), threads);
         }
     }
 }

@@ -20,7 +20,11 @@ import dev.overseer.core.store.ThreadRecord;
 import dev.overseer.core.store.ThreadStore;
 import com.fasterxml.jackson.databind.node.LongNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -51,7 +55,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * The durable end of a run, in isolation: what the {@link EventWriter} costs per "What is 6*7?" run when
  * 64 runs write at once, as in the 64-connection load (started, five events, the terminal event, the
  * outcome, waiting for the commit). Over the default file H2, with admissions done beforehand and not
- * timed. The score is the wall time per run; 1e6 / score is what the writer can sustain in runs/s.
+ * timed. The score is the wall time per run; 1e6 / score is what the writer can sustain in runs/s. On a
+ * shared machine wall time drifts with other work, so each iteration also prints the CPU time per run of
+ * the writer thread and of the whole process (which includes H2's background threads): steadier numbers
+ * for comparing two versions of the writer.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -68,6 +75,12 @@ public class EventWriterBenchmark {
     private RunStore runs;
     private EventWriter writer;
     private List<PreparedRun> prepared;
+    private final ThreadMXBean threadCpu = ManagementFactory.getThreadMXBean();
+    private final OperatingSystemMXBean processCpu =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private long writerThreadId = -1;
+    private long writerCpuNanos;
+    private long processCpuNanos;
 
     private record PreparedRun(RunId runId, ThreadId threadId, List<RunEvent> events, RunEvent terminal,
             RunFinish finish) {
@@ -118,6 +131,13 @@ public class EventWriterBenchmark {
         }
     }
 
+    /** Prints this iteration's CPU per run: the writer thread's and the whole process's. */
+    @TearDown(Level.Iteration)
+    public void reportCpu() {
+        System.out.printf("%n  cpu per run: writer thread %.1f us, process %.1f us%n", writerCpuNanos / 1e3 / RUNS,
+                processCpuNanos / 1e3 / RUNS);
+    }
+
     @TearDown(Level.Trial)
     public void closeDatabase() throws IOException {
         writer.close();
@@ -131,6 +151,8 @@ public class EventWriterBenchmark {
     @Benchmark
     @OperationsPerInvocation(RUNS)
     public void runEnds() throws InterruptedException {
+        long writerAtStart = writerCpu();
+        long processAtStart = processCpu.getProcessCpuTime();
         AtomicInteger next = new AtomicInteger();
         List<Thread> threads = new ArrayList<>(CONCURRENT_RUNS);
         for (int t = 0; t < CONCURRENT_RUNS; t++) {
@@ -155,5 +177,18 @@ public class EventWriterBenchmark {
         for (Thread thread : threads) {
             thread.join();
         }
+        writerCpuNanos = writerCpu() - writerAtStart;
+        processCpuNanos = processCpu.getProcessCpuTime() - processAtStart;
+    }
+
+    private long writerCpu() {
+        if (writerThreadId < 0) {
+            for (ThreadInfo info : threadCpu.getThreadInfo(threadCpu.getAllThreadIds())) {
+                if (info != null && info.getThreadName().equals("overseer-event-writer")) {
+                    writerThreadId = info.getThreadId();
+                }
+            }
+        }
+        return writerThreadId < 0 ? 0 : threadCpu.getThreadCpuTime(writerThreadId);
     }
 }

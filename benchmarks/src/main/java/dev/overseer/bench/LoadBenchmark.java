@@ -138,6 +138,9 @@ final class LoadBenchmark {
                     }
                 }
             }
+            if (overseer() != null) {
+                out.println("Overseer CPU by thread (cores, median round): " + Report.threadCores(overseer().cpu()));
+            }
             if (overseerWarnings != null && !overseerWarnings.isEmpty()) {
                 out.println("Overseer logged warnings:");
                 overseerWarnings.forEach(line -> out.println("  " + line));

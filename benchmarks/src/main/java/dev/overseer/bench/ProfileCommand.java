@@ -2,6 +2,7 @@ package dev.overseer.bench;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,9 +25,12 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--to", description = "Only samples before this instant (ISO-8601).")
     Instant to;
 
+    @Option(names = "--thread", description = "Only threads whose name (digits shown as N) matches this regex.")
+    Pattern thread;
+
     @Override
     public Integer call() throws Exception {
-        ProfileSummary.of(recording, top, from, to).print(System.out, recording.toString());
+        ProfileSummary.of(recording, top, from, to, thread).print(System.out, recording.toString());
         return 0;
     }
 }

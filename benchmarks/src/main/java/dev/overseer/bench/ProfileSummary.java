@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedMethod;
@@ -70,6 +71,11 @@ final class ProfileSummary {
 
     /** Summarises the samples taken in [from, to); null bounds mean the whole recording. */
     static Summary of(Path recording, int top, Instant from, Instant to) throws IOException {
+        return of(recording, top, from, to, null);
+    }
+
+    /** As {@link #of(Path, int, Instant, Instant)}, only for threads whose (grouped) name matches {@code thread}. */
+    static Summary of(Path recording, int top, Instant from, Instant to, Pattern thread) throws IOException {
         Map<String, Long> self = new HashMap<>();
         Map<String, Long> inclusive = new HashMap<>();
         Map<String, Long> overseer = new HashMap<>();
@@ -83,6 +89,11 @@ final class ProfileSummary {
                 }
                 Instant at = event.getStartTime();
                 if ((from != null && at.isBefore(from)) || (to != null && !at.isBefore(to))) {
+                    continue;
+                }
+                RecordedThread sampled = event.getThread("sampledThread");
+                String group = sampled == null ? "?" : threadGroup(sampled);
+                if (thread != null && !thread.matcher(group).find()) {
                     continue;
                 }
                 RecordedStackTrace stack = event.getStackTrace();
@@ -104,8 +115,7 @@ final class ProfileSummary {
                     }
                 }
                 overseer.merge(nearest == null ? "(no Overseer frame) " + area(frames) : nearest, 1L, Long::sum);
-                RecordedThread thread = event.getThread("sampledThread");
-                threads.merge(thread == null ? "?" : threadGroup(thread), 1L, Long::sum);
+                threads.merge(group, 1L, Long::sum);
             }
         }
         return new Summary(samples, rank(self, samples, top), rank(inclusive, samples, top),

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Turns results into the printed table and the JSON document. */
 final class Report {
@@ -38,11 +39,29 @@ final class Report {
         ObjectNode detail = json.putObject("error_detail");
         result.stats().errors.forEach(detail::put);
         json.put("server_cpu_cores", round(result.cpu().server()));
+        double perOp = echo ? result.framesPerSecond() : result.runsPerSecond();
+        json.put(echo ? "server_cpu_us_per_round_trip" : "server_cpu_us_per_run",
+                perOp == 0 ? 0 : round(result.cpu().server() / perOp * 1e6));
         json.put("client_cpu_cores", round(result.cpu().client()));
         json.put("other_cpu_cores", round(result.cpu().other()));
+        ObjectNode threads = json.putObject("server_cpu_cores_by_thread");
+        result.cpu().serverThreads().entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(entry -> threads.put(entry.getKey(), round(entry.getValue())));
         json.put("window_start", result.from().toString());
         json.put("window_end", result.to().toString());
         return json;
+    }
+
+    /** The server's busiest thread groups, e.g. {@code overseer-event-=0.95, overseer task-N=0.40}. */
+    static String threadCores(CpuTime.Usage cpu) {
+        StringBuilder text = new StringBuilder();
+        cpu.serverThreads().entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(8)
+                .forEach(entry -> text.append(text.isEmpty() ? "" : ", ").append(entry.getKey()).append('=')
+                        .append(String.format("%.2f", entry.getValue())));
+        return text.toString();
     }
 
     static ObjectNode percentiles(LoadStats.Percentiles latency) {

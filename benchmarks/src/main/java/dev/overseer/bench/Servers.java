@@ -63,8 +63,8 @@ final class Servers {
     static Overseer overseer(Launch launch) throws IOException {
         Path jar = launch.overseerJar().toAbsolutePath().normalize();
         if (!Files.isRegularFile(jar)) {
-            throw new IOException("Overseer's jar " + jar + " does not exist; build it with `mvn -B -q package "
-                    + "-DskipTests` or pass --overseer-jar");
+            throw new IOException("Overseer's jar " + jar + " does not exist: build it (see docs/benchmarks.md), run "
+                    + "from the repository's root, or pass --overseer-jar");
         }
         Path dir = Files.createTempDirectory("overseer-bench-");
         byte[] random = new byte[36];
