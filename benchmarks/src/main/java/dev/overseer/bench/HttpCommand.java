@@ -32,7 +32,7 @@ final class HttpCommand implements Callable<Integer> {
     @Option(names = "--no-websocket", description = "Skip the WebSocket comparison.")
     boolean noWebSocket;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "Rounds of HTTP then WebSocket (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds of HTTP then WebSocket (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Override
