@@ -5,6 +5,7 @@ import dagger.Component;
 import dev.overseer.core.CoreModule;
 import dev.overseer.core.auth.TokenIssuer;
 import dev.overseer.core.store.Database;
+import dev.overseer.core.supervisor.SupervisorFactory;
 import dev.overseer.http.RequestComponent;
 import dev.overseer.ws.ConnectionComponent;
 import jakarta.inject.Singleton;
@@ -25,6 +26,9 @@ public interface OverseerComponent {
     TokenIssuer tokens();
 
     Database database();
+
+    /** The one place supervisors are made (the benchmarks time it directly). */
+    SupervisorFactory supervisors();
 
     /** Makes the per-connection subcomponent of the WebSocket transport. */
     ConnectionComponent.Factory connections();
