@@ -5,6 +5,7 @@ import dagger.Component;
 import dev.overseer.core.CoreModule;
 import dev.overseer.core.auth.TokenIssuer;
 import dev.overseer.core.store.Database;
+import dev.overseer.core.supervisor.AgentCatalog;
 import dev.overseer.core.supervisor.SupervisorFactory;
 import dev.overseer.http.RequestComponent;
 import dev.overseer.ws.ConnectionComponent;
@@ -29,6 +30,9 @@ public interface OverseerComponent {
 
     /** The one place supervisors are made (the benchmarks time it directly). */
     SupervisorFactory supervisors();
+
+    /** The agents runs may name. */
+    AgentCatalog agents();
 
     /** Makes the per-connection subcomponent of the WebSocket transport. */
     ConnectionComponent.Factory connections();

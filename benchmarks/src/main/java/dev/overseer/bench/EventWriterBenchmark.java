@@ -109,7 +109,7 @@ public class EventWriterBenchmark {
             RunStore.Admission admission = runs.admit(
                     new ThreadRecord(threadId, user, null, "{}", null, now, now),
                     new RunRecord(runId, threadId, user, "supervisor", RunStatus.QUEUED, "websocket", now, null, null,
-                            null, null, null),
+                            null, null, null, null),
                     new MessageRecord(MessageId.generate(), threadId, runId, MessageRecord.Role.USER, "What is 6*7?", now),
                     null, null);
             if (admission != RunStore.Admission.ADMITTED) {

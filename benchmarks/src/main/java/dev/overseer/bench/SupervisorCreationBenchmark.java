@@ -62,7 +62,7 @@ public class SupervisorCreationBenchmark {
                 "OVERSEER_JWT_SECRET", "a-secret-that-is-at-least-thirty-two-bytes-long"), 0));
         connections = graph.connections();
         supervisors = graph.supervisors();
-        agent = new AgentCatalog().find(AgentCatalog.DEFAULT_AGENT).orElseThrow();
+        agent = graph.agents().find(AgentCatalog.DEFAULT_AGENT).orElseThrow();
         principal = new Principal(new UserId("bench-user"), Instant.now().plusSeconds(3_600));
         session = unusedSession();
         openContext = new WebSocketContext(ConnectionId.generate(), principal, Instant.now());

@@ -48,17 +48,15 @@ public final class EventWriter implements AutoCloseable {
     }
 
     private final Jdbi jdbi;
+    private final RunStore runs;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
 
-    /**
-     * {@code runs} is no longer used: the writer batches RunStore's run updates itself. The parameter stays
-     * until its callers (the graph, the core's test harness) are changed with it.
-     */
     @Inject
     public EventWriter(Jdbi jdbi, RunStore runs) {
         this.jdbi = jdbi;
+        this.runs = runs;
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
@@ -153,8 +151,8 @@ public final class EventWriter implements AutoCloseable {
             try {
                 jdbi.useTransaction(handle -> {
                     insertEvents(handle, events);
-                    markStarted(handle, startedOnly);
-                    finishRuns(handle, outcomes, started);
+                    runs.markStarted(handle, startedOnly);
+                    runs.finish(handle, outcomes, started);
                 });
                 finishes.forEach(finish -> finish.done().complete(null));
                 return;
@@ -169,75 +167,6 @@ public final class EventWriter implements AutoCloseable {
         for (Finish finish : finishes) {
             finish.done().completeExceptionally(failure);
         }
-    }
-
-    /** {@link RunStore#markStarted} for many runs, as one JDBC batch. */
-    private static void markStarted(Handle handle, Map<RunId, Instant> started) {
-        if (started.isEmpty()) {
-            return;
-        }
-        PreparedBatch batch = handle.prepareBatch(
-                "UPDATE runs SET status = :status, started_at = :started WHERE id = :id AND status = :queued");
-        started.forEach((run, at) -> batch
-                .bind("status", RunStatus.RUNNING.wire())
-                .bind("started", at.toEpochMilli())
-                .bind("id", run.value())
-                .bind("queued", RunStatus.QUEUED.wire())
-                .add());
-        batch.execute();
-    }
-
-    /**
-     * {@link RunStore#finish} for many runs, one JDBC batch per statement: the runs' outcomes, the
-     * assistants' messages (in the order the runs finished), the threads' release. A run whose start is in
-     * {@code startedInBatch} gets that start time, as if its start had been written first.
-     */
-    private static void finishRuns(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch) {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        PreparedBatch runUpdates = handle.prepareBatch("""
-                UPDATE runs SET status = :status, finished_at = :finished, output = :output,
-                       error_code = :code, error_message = :message,
-                       started_at = COALESCE(started_at, :started)
-                WHERE id = :id""");
-        PreparedBatch messageInserts = handle.prepareBatch("""
-                INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
-                VALUES (:id, :thread, :run, :role, :content, :created)""");
-        PreparedBatch threadReleases = handle.prepareBatch("""
-                UPDATE threads SET active_run_id = NULL, updated_at = :now
-                WHERE id = :id AND active_run_id = :run""");
-        for (RunFinish finish : outcomes) {
-            long finishedAt = finish.finishedAt().toEpochMilli();
-            Instant startedAt = startedInBatch.get(finish.runId());
-            runUpdates.bind("status", finish.status().wire())
-                    .bind("finished", finishedAt)
-                    .bind("output", finish.output())
-                    .bind("code", finish.errorCode())
-                    .bind("message", finish.errorMessage())
-                    .bind("started", startedAt == null ? finishedAt : startedAt.toEpochMilli())
-                    .bind("id", finish.runId().value())
-                    .add();
-            MessageRecord answer = finish.assistantMessage();
-            if (answer != null) {
-                messageInserts.bind("id", answer.id().value())
-                        .bind("thread", answer.threadId().value())
-                        .bind("run", answer.runId() == null ? null : answer.runId().value())
-                        .bind("role", answer.role().wire())
-                        .bind("content", answer.content())
-                        .bind("created", answer.createdAt().toEpochMilli())
-                        .add();
-            }
-            threadReleases.bind("now", finishedAt)
-                    .bind("id", finish.threadId().value())
-                    .bind("run", finish.runId().value())
-                    .add();
-        }
-        runUpdates.execute();
-        if (messageInserts.size() > 0) {
-            messageInserts.execute();
-        }
-        threadReleases.execute();
     }
 
     /** Writes everything queued so far, then stops the writer thread. */

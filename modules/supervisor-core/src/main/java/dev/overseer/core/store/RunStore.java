@@ -10,9 +10,11 @@ import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Runs: their admission onto a thread, their status, and recovery of runs a dead process left behind. */
@@ -119,35 +121,76 @@ public final class RunStore {
                 .execute());
     }
 
-    void markStarted(Handle handle, RunId id, Instant startedAt) {
-        handle.createUpdate("UPDATE runs SET status = :status, started_at = :started WHERE id = :id AND status = :queued")
+    /** Moves runs from queued to running, as one JDBC batch. */
+    void markStarted(Handle handle, Map<RunId, Instant> started) {
+        if (started.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = handle.prepareBatch(
+                "UPDATE runs SET status = :status, started_at = :started WHERE id = :id AND status = :queued");
+        started.forEach((run, at) -> batch
                 .bind("status", RunStatus.RUNNING.wire())
-                .bind("started", startedAt.toEpochMilli())
-                .bind("id", id.value())
+                .bind("started", at.toEpochMilli())
+                .bind("id", run.value())
                 .bind("queued", RunStatus.QUEUED.wire())
-                .execute();
+                .add());
+        batch.execute();
     }
 
-    void finish(Handle handle, RunFinish finish) {
-        handle.createUpdate("""
+    /**
+     * Stores how runs ended, one JDBC batch per statement: the runs' outcomes, the
+     * assistants' messages (in the order the runs finished), the threads' release. A run whose start is in
+     * {@code startedInBatch} gets that start time, as if its start had been written first.
+     */
+    void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        PreparedBatch runUpdates = handle.prepareBatch("""
                 UPDATE runs SET status = :status, finished_at = :finished, output = :output,
                        error_code = :code, error_message = :message,
                        prompt_tokens = :promptTokens, completion_tokens = :completionTokens,
-                       started_at = COALESCE(started_at, :finished)
-                WHERE id = :id""")
-                .bind("status", finish.status().wire())
-                .bind("finished", finish.finishedAt().toEpochMilli())
-                .bind("output", finish.output())
-                .bind("code", finish.errorCode())
-                .bind("message", finish.errorMessage())
-                .bind("promptTokens", finish.usage() == null ? null : finish.usage().promptTokens())
-                .bind("completionTokens", finish.usage() == null ? null : finish.usage().completionTokens())
-                .bind("id", finish.runId().value())
-                .execute();
-        if (finish.assistantMessage() != null) {
-            messages.insert(handle, finish.assistantMessage());
+                       started_at = COALESCE(started_at, :started)
+                WHERE id = :id""");
+        PreparedBatch messageInserts = handle.prepareBatch("""
+                INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
+                VALUES (:id, :thread, :run, :role, :content, :created)""");
+        PreparedBatch threadReleases = handle.prepareBatch("""
+                UPDATE threads SET active_run_id = NULL, updated_at = :now
+                WHERE id = :id AND active_run_id = :run""");
+        for (RunFinish finish : outcomes) {
+            long finishedAt = finish.finishedAt().toEpochMilli();
+            Instant startedAt = startedInBatch.get(finish.runId());
+            runUpdates.bind("status", finish.status().wire())
+                    .bind("finished", finishedAt)
+                    .bind("output", finish.output())
+                    .bind("code", finish.errorCode())
+                    .bind("message", finish.errorMessage())
+                    .bind("promptTokens", finish.usage() == null ? null : finish.usage().promptTokens())
+                    .bind("completionTokens", finish.usage() == null ? null : finish.usage().completionTokens())
+                    .bind("started", startedAt == null ? finishedAt : startedAt.toEpochMilli())
+                    .bind("id", finish.runId().value())
+                    .add();
+            MessageRecord answer = finish.assistantMessage();
+            if (answer != null) {
+                messageInserts.bind("id", answer.id().value())
+                        .bind("thread", answer.threadId().value())
+                        .bind("run", answer.runId() == null ? null : answer.runId().value())
+                        .bind("role", answer.role().wire())
+                        .bind("content", answer.content())
+                        .bind("created", answer.createdAt().toEpochMilli())
+                        .add();
+            }
+            threadReleases.bind("now", finishedAt)
+                    .bind("id", finish.threadId().value())
+                    .bind("run", finish.runId().value())
+                    .add();
         }
-        threads.release(handle, finish.threadId(), finish.runId(), finish.finishedAt().toEpochMilli());
+        runUpdates.execute();
+        if (messageInserts.size() > 0) {
+            messageInserts.execute();
+        }
+        threadReleases.execute();
     }
 
     /**
@@ -172,8 +215,8 @@ public final class RunStore {
                 RunEvent terminal = RunEvent.encode(run.id(), run.threadId(), lastSeq + 1, now, run.agent(),
                         new EventPayload.RunFailed("interrupted", message));
                 EventWriter.insertEvents(handle, List.of(terminal));
-                finish(handle, new RunFinish(run.id(), run.threadId(), RunStatus.FAILED, now, null,
-                        "interrupted", message, null));
+                finish(handle, List.of(new RunFinish(run.id(), run.threadId(), RunStatus.FAILED, now, null,
+                        "interrupted", message, null)), Map.of());
             }
             return orphans.size();
         });
