@@ -179,9 +179,4 @@ public final class ClientFrameHandler {
             threadWatches.clear();
         }
     }
-
-    /** How many runs and thread watches this connection holds (for leak checks). */
-    public int followedRuns() {
-        return following.size();
-    }
 }

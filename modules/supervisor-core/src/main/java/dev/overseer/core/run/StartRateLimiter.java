@@ -67,9 +67,4 @@ public final class StartRateLimiter {
             return bucket.tokens + elapsedSeconds * perSecond >= burst;
         }
     }
-
-    /** How many users have a bucket (for leak checks). */
-    public int trackedUsers() {
-        return buckets.size();
-    }
 }

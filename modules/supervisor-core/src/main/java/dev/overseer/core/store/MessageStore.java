@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** The messages of threads, in the order they were stored. */
 @Singleton
@@ -22,16 +23,27 @@ public final class MessageStore {
     }
 
     void insert(Handle handle, MessageRecord message) {
-        handle.createUpdate("""
+        insert(handle, List.of(message));
+    }
+
+    /** Inserts messages in one JDBC batch, in list order (which is their order on their threads). */
+    void insert(Handle handle, List<MessageRecord> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = handle.prepareBatch("""
                 INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
-                VALUES (:id, :thread, :run, :role, :content, :created)""")
-                .bind("id", message.id().value())
-                .bind("thread", message.threadId().value())
-                .bind("run", message.runId() == null ? null : message.runId().value())
-                .bind("role", message.role().wire())
-                .bind("content", message.content())
-                .bind("created", message.createdAt().toEpochMilli())
-                .execute();
+                VALUES (:id, :thread, :run, :role, :content, :created)""");
+        for (MessageRecord message : messages) {
+            batch.bind("id", message.id().value())
+                    .bind("thread", message.threadId().value())
+                    .bind("run", message.runId() == null ? null : message.runId().value())
+                    .bind("role", message.role().wire())
+                    .bind("content", message.content())
+                    .bind("created", message.createdAt().toEpochMilli())
+                    .add();
+        }
+        batch.execute();
     }
 
     /** The thread's latest messages, newest first, leaving out those of {@code exceptRun}. */

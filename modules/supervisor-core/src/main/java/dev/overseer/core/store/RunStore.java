@@ -9,6 +9,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -152,12 +153,7 @@ public final class RunStore {
                        prompt_tokens = :promptTokens, completion_tokens = :completionTokens,
                        started_at = COALESCE(started_at, :started)
                 WHERE id = :id""");
-        PreparedBatch messageInserts = handle.prepareBatch("""
-                INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
-                VALUES (:id, :thread, :run, :role, :content, :created)""");
-        PreparedBatch threadReleases = handle.prepareBatch("""
-                UPDATE threads SET active_run_id = NULL, updated_at = :now
-                WHERE id = :id AND active_run_id = :run""");
+        List<MessageRecord> answers = new ArrayList<>();
         for (RunFinish finish : outcomes) {
             long finishedAt = finish.finishedAt().toEpochMilli();
             Instant startedAt = startedInBatch.get(finish.runId());
@@ -171,26 +167,13 @@ public final class RunStore {
                     .bind("started", startedAt == null ? finishedAt : startedAt.toEpochMilli())
                     .bind("id", finish.runId().value())
                     .add();
-            MessageRecord answer = finish.assistantMessage();
-            if (answer != null) {
-                messageInserts.bind("id", answer.id().value())
-                        .bind("thread", answer.threadId().value())
-                        .bind("run", answer.runId() == null ? null : answer.runId().value())
-                        .bind("role", answer.role().wire())
-                        .bind("content", answer.content())
-                        .bind("created", answer.createdAt().toEpochMilli())
-                        .add();
+            if (finish.assistantMessage() != null) {
+                answers.add(finish.assistantMessage());
             }
-            threadReleases.bind("now", finishedAt)
-                    .bind("id", finish.threadId().value())
-                    .bind("run", finish.runId().value())
-                    .add();
         }
         runUpdates.execute();
-        if (messageInserts.size() > 0) {
-            messageInserts.execute();
-        }
-        threadReleases.execute();
+        messages.insert(handle, answers);
+        threads.release(handle, outcomes);
     }
 
     /**

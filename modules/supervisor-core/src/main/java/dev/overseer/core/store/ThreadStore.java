@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** Threads, always read and written on behalf of their owner. */
 @Singleton
@@ -67,15 +68,18 @@ public final class ThreadStore {
                 .execute() == 1;
     }
 
-    /** Frees the thread of a finished run. */
-    void release(Handle handle, ThreadId id, RunId run, long nowMillis) {
-        handle.createUpdate("""
+    /** Frees the threads of finished runs (and touches them), in one JDBC batch. */
+    void release(Handle handle, List<RunFinish> finished) {
+        PreparedBatch batch = handle.prepareBatch("""
                 UPDATE threads SET active_run_id = NULL, updated_at = :now
-                WHERE id = :id AND active_run_id = :run""")
-                .bind("now", nowMillis)
-                .bind("id", id.value())
-                .bind("run", run.value())
-                .execute();
+                WHERE id = :id AND active_run_id = :run""");
+        for (RunFinish finish : finished) {
+            batch.bind("now", finish.finishedAt().toEpochMilli())
+                    .bind("id", finish.threadId().value())
+                    .bind("run", finish.runId().value())
+                    .add();
+        }
+        batch.execute();
     }
 
     /** What came of deleting a thread. */
