@@ -28,6 +28,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -60,6 +63,7 @@ public final class RunService {
             Thread.ofPlatform().name("overseer-run-timeouts").daemon().factory());
     private final Clock clock;
     private final OverseerMetrics metrics;
+    private final Map<String, CompletableFuture<Void>> startingKeys = new ConcurrentHashMap<>();
     private final StartRateLimiter rateLimiter;
     private volatile boolean accepting = true;
 
@@ -92,6 +96,25 @@ public final class RunService {
      * ({@code repeated}) and starts nothing.
      */
     public AcceptedRun start(ExecutionContext context, RunStart start) {
+        if (start.idempotencyKey() == null) {
+            return admit(context, start);
+        }
+        // Starts with one key are admitted one at a time in this process: a duplicate waits for the first
+        // (one admission transaction) and then finds its run, instead of racing it for the user's run slots.
+        String slot = context.userId().value() + '\n' + start.idempotencyKey();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        for (CompletableFuture<Void> first; (first = startingKeys.putIfAbsent(slot, mine)) != null; ) {
+            first.join();
+        }
+        try {
+            return admit(context, start);
+        } finally {
+            startingKeys.remove(slot, mine);
+            mine.complete(null);
+        }
+    }
+
+    private AcceptedRun admit(ExecutionContext context, RunStart start) {
         String content = start.content();
         if (content == null || content.isBlank()) {
             throw new RunRejectedException(Reason.INVALID_MESSAGE, "content must be a non-blank string");
