@@ -12,6 +12,7 @@ import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.MessageStore;
+import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
@@ -52,10 +53,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The durable end of a run, in isolation: what the {@link EventWriter} costs per "What is 6*7?" run when
- * 64 runs write at once, as in the 64-connection load (started, five events, the terminal event, the
- * outcome, waiting for the commit). Over the default file H2, with admissions done beforehand and not
- * timed. The score is the wall time per run; 1e6 / score is what the writer can sustain in runs/s. On a
+ * A run's writes, in isolation: what the {@link EventWriter} costs per "What is 6*7?" run when 64 runs
+ * write at once, as in the 64-connection load (the admission on a new thread, started, five events, the
+ * terminal event, the outcome, waiting for the group commit). Over the default file H2. The score is the wall time per run; 1e6 / score is what the writer can sustain in runs/s. On a
  * shared machine wall time drifts with other work, so each iteration also prints the CPU time per run of
  * the writer thread and of the whole process (which includes H2's background threads): steadier numbers
  * for comparing two versions of the writer.
@@ -82,8 +82,8 @@ public class EventWriterBenchmark {
     private long writerCpuNanos;
     private long processCpuNanos;
 
-    private record PreparedRun(RunId runId, ThreadId threadId, List<RunEvent> events, RunEvent terminal,
-            RunFinish finish) {
+    private record PreparedRun(RunAdmission admission, RunId runId, ThreadId threadId, List<RunEvent> events,
+            RunEvent terminal, RunFinish finish) {
     }
 
     @Setup(Level.Trial)
@@ -97,25 +97,22 @@ public class EventWriterBenchmark {
         writer = new EventWriter(jdbi, runs);
     }
 
-    /** Admits the runs of the next iteration (each on its own new thread), as the transports would. */
+    /** Prepares the runs of the next iteration, each on its own new thread. */
     @Setup(Level.Iteration)
-    public void admitRuns() {
+    public void prepareRuns() {
         prepared = new ArrayList<>(RUNS);
         UserId user = new UserId("bench-writer");
         for (int i = 0; i < RUNS; i++) {
             Instant now = Instant.now();
             ThreadId threadId = ThreadId.generate();
             RunId runId = RunId.generate();
-            RunStore.Admission admission = runs.admit(
+            RunAdmission admission = new RunAdmission(
                     new ThreadRecord(threadId, user, null, "{}", null, now, now),
                     new RunRecord(runId, threadId, user, "supervisor", RunStatus.QUEUED, "websocket", now, null, null,
                             null, null, null, null),
                     new MessageRecord(MessageId.generate(), threadId, runId, MessageRecord.Role.USER, "What is 6*7?", now),
                     null, null);
-            if (admission != RunStore.Admission.ADMITTED) {
-                throw new IllegalStateException("admission failed: " + admission);
-            }
-            prepared.add(new PreparedRun(runId, threadId, List.of(
+            prepared.add(new PreparedRun(admission, runId, threadId, List.of(
                     RunEvent.encode(runId, threadId, 1, now, "supervisor", new EventPayload.AgentStarted(null)),
                     RunEvent.encode(runId, threadId, 2, now, "supervisor",
                             new EventPayload.AgentThinking("Calculating 6*7 with the calculator tool.")),
@@ -147,10 +144,10 @@ public class EventWriterBenchmark {
         }
     }
 
-    /** 64 virtual threads write the prepared runs' ends, each waiting for its run to be durable. */
+    /** 64 virtual threads write the prepared runs, each waiting for its run to be durable. */
     @Benchmark
     @OperationsPerInvocation(RUNS)
-    public void runEnds() throws InterruptedException {
+    public void runs() throws InterruptedException {
         long writerAtStart = writerCpu();
         long processAtStart = processCpu.getProcessCpuTime();
         AtomicInteger next = new AtomicInteger();
@@ -160,6 +157,7 @@ public class EventWriterBenchmark {
                 int i;
                 while ((i = next.getAndIncrement()) < RUNS) {
                     PreparedRun run = prepared.get(i);
+                    writer.admit(run.admission());
                     writer.started(run.runId(), Instant.now());
                     run.events().forEach(writer::append);
                     writer.append(run.terminal());

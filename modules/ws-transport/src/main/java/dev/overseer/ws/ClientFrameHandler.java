@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,16 +131,32 @@ public final class ClientFrameHandler {
         ThreadId threadId = newThread ? ThreadId.generate() : ThreadId.parse(start.threadId());
         String idempotencyKey = start.requestId() == null ? null : IDEMPOTENCY_PREFIX + start.requestId();
         RunId runId = RunId.generate();
-        AcceptedRun run;
         starting.add(runId);
+        CompletableFuture<AcceptedRun> stored;
         try {
-            run = runs.start(context.executionContext(threadId, runId),
+            stored = runs.startAsync(context.executionContext(threadId, runId),
                     new RunStart(start.content(), start.agent(), newThread, idempotencyKey));
-        } finally {
+        } catch (RuntimeException e) {
             starting.remove(runId);
+            throw e;
         }
-        outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
-        follow(run.runId(), 0);
+        // The frame is handled; the run_accepted follows once the run is stored, while this connection's
+        // next frames are already being answered.
+        stored.whenComplete((run, failure) -> {
+            starting.remove(runId);
+            if (failure != null) {
+                LOG.error("starting a run on {} failed", context.connectionId(), failure);
+                sendError("internal", "internal error", start.requestId());
+                return;
+            }
+            outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
+            try {
+                follow(run.runId(), 0);
+            } catch (RuntimeException e) {
+                LOG.error("following run {} on {} failed", run.runId(), context.connectionId(), e);
+                sendError("internal", "internal error", start.requestId());
+            }
+        });
     }
 
     private void follow(RunId runId, int afterSeq) {

@@ -1,7 +1,7 @@
 package dev.overseer.http.action;
 
 import dev.overseer.context.RequestContext;
-import dev.overseer.core.store.ThreadStore;
+import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.ApiAction;
 import dev.overseer.http.ApiProblem;
 import dev.overseer.http.ApiRequest;
@@ -16,17 +16,17 @@ public final class DeleteThreadAction implements ApiAction {
     public static final String NAME = "deleteThread";
 
     private final RequestContext request;
-    private final ThreadStore threads;
+    private final RunService runs;
 
     @Inject
-    DeleteThreadAction(RequestContext request, ThreadStore threads) {
+    DeleteThreadAction(RequestContext request, RunService runs) {
         this.request = request;
-        this.threads = threads;
+        this.runs = runs;
     }
 
     @Override
     public ApiResponse handle(ApiRequest http) throws ApiProblem {
-        return switch (threads.delete(request.userId(), Paths.threadId(http))) {
+        return switch (runs.deleteThread(request.userId(), Paths.threadId(http))) {
             case DELETED -> ApiResponse.noContent();
             case NOT_FOUND -> throw ApiProblem.notFound("thread");
             case BUSY -> throw new ApiProblem(409, "thread_busy",

@@ -40,4 +40,22 @@ public record RunEvent(RunId runId, ThreadId threadId, int seq, String type, boo
     public static boolean isTerminalType(String type) {
         return type.equals("run_completed") || type.equals("run_failed") || type.equals("run_cancelled");
     }
+
+    /** An event read back from storage: {@code json} as {@link #encode} wrote it. */
+    public static RunEvent decode(RunId runId, ThreadId threadId, int seq, String json) {
+        String type = typeOf(json);
+        return new RunEvent(runId, threadId, seq, type, isTerminalType(type), json);
+    }
+
+    /** {@link #encode} writes {@code type} first, so it is read without parsing the rest of the document. */
+    private static String typeOf(String json) {
+        String prefix = "{\"type\":\"";
+        if (json.startsWith(prefix)) {
+            int end = json.indexOf('"', prefix.length());
+            if (end > 0) {
+                return json.substring(prefix.length(), end);
+            }
+        }
+        return Json.readTrusted(json).path("type").asText();
+    }
 }

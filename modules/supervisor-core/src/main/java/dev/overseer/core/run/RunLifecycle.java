@@ -4,11 +4,13 @@ import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.store.EventWriter;
+import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +36,11 @@ public final class RunLifecycle {
         this.writer = writer;
         this.registry = registry;
         this.metrics = metrics;
+    }
+
+    /** Queues a run's admission for the writer's next group commit; completes once it is stored. */
+    public CompletableFuture<Void> admit(RunAdmission admission) {
+        return writer.admit(admission);
     }
 
     public ActiveRun.StopReason attach(ActiveRun run, Thread thread) {

@@ -1,6 +1,7 @@
 package dev.overseer.core.run;
 
 import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -10,11 +11,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The runs active in this process, and how many each user has. */
+/**
+ * The runs active in this process, how many each user has, and which threads they hold. This process is
+ * the only one writing to its database (recovery at start-up relies on that too), so the threads held
+ * here are exactly the threads stored as busy, and they are held before their claim is even stored.
+ */
 @Singleton
 public final class RunRegistry {
+    /** What holds a thread while it is being deleted. */
+    private static final Object DELETION = new Object();
+
     private final Map<RunId, ActiveRun> runs = new ConcurrentHashMap<>();
     private final Map<UserId, Integer> activePerUser = new ConcurrentHashMap<>();
+    /** Thread → the {@link ActiveRun} (or {@link #DELETION}) holding it. */
+    private final Map<ThreadId, Object> heldThreads = new ConcurrentHashMap<>();
 
     @Inject
     public RunRegistry() {
@@ -43,13 +53,32 @@ public final class RunRegistry {
         runs.put(run.runId(), run);
     }
 
-    /** Takes back a run that was added but never admitted; its slot is given back by {@link #release}. */
-    public void withdraw(ActiveRun run) {
-        runs.remove(run.runId(), run);
+    /** Makes the run the one that holds its thread; false when another run (or a deletion) holds it. */
+    public boolean holdThread(ActiveRun run) {
+        return heldThreads.putIfAbsent(run.threadId(), run) == null;
     }
 
-    /** Removes a finished run and gives back its owner's slot. */
+    /** Holds the thread while it is deleted; false when a run holds it. Give it back with {@link #endDeletion}. */
+    public boolean beginDeletion(ThreadId thread) {
+        return heldThreads.putIfAbsent(thread, DELETION) == null;
+    }
+
+    public void endDeletion(ThreadId thread) {
+        heldThreads.remove(thread, DELETION);
+    }
+
+    /**
+     * Takes back a run that was added but never admitted, and the thread it held, if any; its slot is given
+     * back by {@link #release}.
+     */
+    public void withdraw(ActiveRun run) {
+        runs.remove(run.runId(), run);
+        heldThreads.remove(run.threadId(), run);
+    }
+
+    /** Removes a finished run (whose thread is free again in the database) and gives back its owner's slot. */
     void remove(ActiveRun run) {
+        heldThreads.remove(run.threadId(), run);
         if (runs.remove(run.runId(), run)) {
             release(run.owner());
         }

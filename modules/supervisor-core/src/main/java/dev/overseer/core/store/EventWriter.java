@@ -7,32 +7,47 @@ import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Handle;
+import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Persists run events off the hot path. Runs hand it events without waiting; one writer thread drains
- * everything queued into a single transaction (a JDBC batch of events, then one JDBC batch for each kind of
- * run update: the SQL of {@link RunStore#markStarted} and {@link RunStore#finish}, batched). Only the end of
- * a run waits: {@link #finish} completes when the run's events, outcome and assistant message are
- * committed, so a run's events are durable no later than its terminal event is sent.
+ * The one writer of runs: one thread drains everything queued into a single transaction, a group commit
+ * of admissions, events, starts and outcomes (one JDBC batch per statement). Callers do not wait, except
+ * for what they must not get ahead of: {@link #admit} completes once the run is stored (a client is told
+ * of a run only then), {@link #finish} once the run's events, outcome and assistant message are (so a run's
+ * events are durable no later than its terminal event is sent). A run that is admitted and ends within one
+ * batch, the usual case for a short run, is inserted as it ended: its thread is never marked busy and its
+ * row never updated.
+ *
+ * <p>If a batch fails, each run's share of it is written on its own, so one bad run fails alone.
  */
 @Singleton
 public final class EventWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
     private static final int MAX_BATCH = 2_000;
-    private static final int ATTEMPTS = 3;
+    private static final int ATTEMPTS = 2;
+    /**
+     * At most one commit per interval: every commit rewrites each changed B-tree page (H2 writes on every
+     * commit), so under load a batch that waits for more work costs far less per run than one written at
+     * once. A commit after a quiet spell is not delayed.
+     */
+    static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private sealed interface Op {
+    }
+
+    private record Admit(RunAdmission admission, CompletableFuture<Void> done) implements Op {
     }
 
     private record Append(RunEvent event) implements Op {
@@ -60,6 +75,17 @@ public final class EventWriter implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
+    /**
+     * Queues the admission of a run whose thread the caller already holds (no other run can claim it); the
+     * future completes once the run, its thread and the user's message are committed. The run may execute
+     * before that: its events and outcome are queued behind its admission and never committed without it.
+     */
+    public CompletableFuture<Void> admit(RunAdmission admission) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        offer(new Admit(admission, done));
+        return done;
+    }
+
     /** Queues an event for the next batch. */
     public void append(RunEvent event) {
         offer(new Append(event));
@@ -84,23 +110,8 @@ public final class EventWriter implements AutoCloseable {
         queue.add(op);
     }
 
-    /** Inserts events in one JDBC batch on an open handle. */
-    static void insertEvents(Handle handle, List<RunEvent> events) {
-        if (events.isEmpty()) {
-            return;
-        }
-        PreparedBatch batch = handle.prepareBatch("INSERT INTO run_events (run_id, seq, type, body) VALUES (:run, :seq, :type, :body)");
-        for (RunEvent event : events) {
-            batch.bind("run", event.runId().value())
-                    .bind("seq", event.seq())
-                    .bind("type", event.type())
-                    .bind("body", event.json())
-                    .add();
-        }
-        batch.execute();
-    }
-
     private void drainLoop() {
+        long lastCommit = System.nanoTime() - COMMIT_INTERVAL_NANOS;
         List<Op> batch = new ArrayList<>();
         boolean stopping = false;
         while (!stopping) {
@@ -109,6 +120,11 @@ public final class EventWriter implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
+                long early = lastCommit + COMMIT_INTERVAL_NANOS - System.nanoTime();
+                if (early > 0) {
+                    LockSupport.parkNanos(early);
+                }
+                lastCommit = System.nanoTime();
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
                 stopping = batch.stream().anyMatch(op -> op instanceof Stop);
@@ -122,50 +138,127 @@ public final class EventWriter implements AutoCloseable {
         }
     }
 
-    private void write(List<Op> batch) throws InterruptedException {
-        List<RunEvent> events = new ArrayList<>();
-        Map<RunId, Instant> started = new HashMap<>();
-        List<Finish> finishes = new ArrayList<>();
-        for (Op op : batch) {
-            switch (op) {
-                case Append append -> events.add(append.event());
-                case Started start -> started.put(start.runId(), start.at());
-                case Finish finish -> finishes.add(finish);
-                case Stop stop -> {
-                }
-            }
-        }
-        if (events.isEmpty() && started.isEmpty() && finishes.isEmpty()) {
+    private void write(List<Op> ops) throws InterruptedException {
+        Batch batch = new Batch(ops);
+        if (batch.isEmpty()) {
             return;
-        }
-        // A run that starts and ends within one batch (the usual case: a batch holds everything queued while
-        // the previous one was written) is written by its finishing update alone, which sets started_at too.
-        List<RunFinish> outcomes = new ArrayList<>(finishes.size());
-        Map<RunId, Instant> startedOnly = new HashMap<>(started);
-        for (Finish finish : finishes) {
-            outcomes.add(finish.finish());
-            startedOnly.remove(finish.finish().runId());
         }
         RuntimeException failure = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                jdbi.useTransaction(handle -> {
-                    insertEvents(handle, events);
-                    runs.markStarted(handle, startedOnly);
-                    runs.finish(handle, outcomes, started);
-                });
-                finishes.forEach(finish -> finish.done().complete(null));
+                commit(batch);
+                batch.succeeded();
                 return;
             } catch (RuntimeException e) {
                 failure = e;
-                LOG.warn("writing {} events and {} run outcomes failed (attempt {} of {})",
-                        events.size(), finishes.size(), attempt, ATTEMPTS, e);
+                LOG.warn("writing a batch of {} operations failed (attempt {} of {})", ops.size(), attempt, ATTEMPTS, e);
                 Thread.sleep(100L * attempt);
             }
         }
-        LOG.error("gave up writing {} events and {} run outcomes", events.size(), finishes.size(), failure);
-        for (Finish finish : finishes) {
-            finish.done().completeExceptionally(failure);
+        if (batch.runs().size() == 1) {
+            LOG.error("gave up writing run {}", batch.runs().iterator().next(), failure);
+            batch.failed(failure);
+            return;
+        }
+        // One run's bad row (say, an idempotency key another process took) must not sink the others.
+        Map<RunId, List<Op>> perRun = new LinkedHashMap<>();
+        for (Op op : ops) {
+            RunId run = runOf(op);
+            if (run != null) {
+                perRun.computeIfAbsent(run, key -> new ArrayList<>()).add(op);
+            }
+        }
+        for (Map.Entry<RunId, List<Op>> share : perRun.entrySet()) {
+            Batch alone = new Batch(share.getValue());
+            try {
+                commit(alone);
+                alone.succeeded();
+            } catch (RuntimeException e) {
+                LOG.error("gave up writing run {}", share.getKey(), e);
+                alone.failed(e);
+            }
+        }
+    }
+
+    private void commit(Batch batch) {
+        jdbi.useTransaction(handle -> {
+            runs.admitAll(handle, batch.admissions, batch.started, batch.finishedByRun);
+            EventStore.insert(handle, batch.events);
+            runs.markStarted(handle, batch.startedOnly());
+            runs.finish(handle, batch.outcomes(), batch.started, batch.admittedRuns);
+        });
+    }
+
+    private static RunId runOf(Op op) {
+        return switch (op) {
+            case Admit admit -> admit.admission().run().id();
+            case Append append -> append.event().runId();
+            case Started started -> started.runId();
+            case Finish finish -> finish.finish().runId();
+            case Stop stop -> null;
+        };
+    }
+
+    /** What one transaction writes, sorted by kind; queue order is kept within each kind. */
+    private static final class Batch {
+        final List<RunAdmission> admissions = new ArrayList<>();
+        final Set<RunId> admittedRuns = new HashSet<>();
+        final List<RunEvent> events = new ArrayList<>();
+        final Map<RunId, Instant> started = new HashMap<>();
+        final Map<RunId, RunFinish> finishedByRun = new LinkedHashMap<>();
+        final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+
+        Batch(List<Op> ops) {
+            for (Op op : ops) {
+                switch (op) {
+                    case Admit admit -> {
+                        admissions.add(admit.admission());
+                        admittedRuns.add(admit.admission().run().id());
+                        waiting.add(admit.done());
+                    }
+                    case Append append -> events.add(append.event());
+                    case Started start -> started.put(start.runId(), start.at());
+                    case Finish finish -> {
+                        finishedByRun.put(finish.finish().runId(), finish.finish());
+                        waiting.add(finish.done());
+                    }
+                    case Stop stop -> {
+                    }
+                }
+            }
+        }
+
+        boolean isEmpty() {
+            return admissions.isEmpty() && events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
+        }
+
+        /** Every run the batch touches. */
+        Set<RunId> runs() {
+            Set<RunId> all = new HashSet<>(admittedRuns);
+            events.forEach(event -> all.add(event.runId()));
+            all.addAll(started.keySet());
+            all.addAll(finishedByRun.keySet());
+            return all;
+        }
+
+        List<RunFinish> outcomes() {
+            return List.copyOf(finishedByRun.values());
+        }
+
+        /** Starts to write as updates: not of a run inserted in this batch, nor of one that also finished. */
+        Map<RunId, Instant> startedOnly() {
+            Map<RunId, Instant> only = new HashMap<>(started);
+            only.keySet().removeAll(admittedRuns);
+            only.keySet().removeAll(finishedByRun.keySet());
+            return only;
+        }
+
+        void succeeded() {
+            waiting.forEach(done -> done.complete(null));
+        }
+
+        void failed(RuntimeException failure) {
+            waiting.forEach(done -> done.completeExceptionally(failure));
         }
     }
 

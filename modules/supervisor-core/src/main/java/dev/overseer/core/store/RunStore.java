@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -48,16 +49,39 @@ public final class RunStore {
     }
 
     /**
-     * In one transaction: creates the thread if {@code newThread} is given, makes the run the thread's
-     * active run, stores the run as queued (with the idempotency key, if any) and the user's message.
-     * Nothing is stored unless admitted.
+     * In one transaction of its own: creates the thread if the admission brings one, makes the run the
+     * thread's active run, stores the run as queued (with the idempotency key, if any) and the user's
+     * message. Nothing is stored unless admitted. Starts without a key are admitted by the
+     * {@link EventWriter}'s group commit instead ({@link #admitAll}).
      */
-    public Admission admit(ThreadRecord newThread, RunRecord run, MessageRecord userMessage, String idempotencyKey,
-            String fingerprint) {
+    public Admission admit(RunAdmission admission) {
         try {
-            return insertAdmitted(newThread, run, userMessage, idempotencyKey, fingerprint);
+            return jdbi.inTransaction(handle -> {
+                RunRecord run = admission.run();
+                if (admission.newThread() != null) {
+                    threads.insert(handle, List.of(admission.newThread()));
+                }
+                if (!threads.claim(handle, run.userId(), run.threadId(), run.id(), run.createdAt().toEpochMilli())) {
+                    boolean exists = threads.find(handle, run.userId(), run.threadId()).isPresent();
+                    handle.rollback();
+                    return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
+                }
+                insertRuns(handle, List.of(admission), Map.of(), Map.of());
+                if (admission.idempotencyKey() != null) {
+                    handle.createUpdate("""
+                            INSERT INTO run_idempotency_keys (user_id, idempotency_key, run_id, fingerprint)
+                            VALUES (:user, :key, :run, :fingerprint)""")
+                            .bind("user", run.userId().value())
+                            .bind("key", admission.idempotencyKey())
+                            .bind("run", run.id().value())
+                            .bind("fingerprint", admission.fingerprint())
+                            .execute();
+                }
+                messages.insert(handle, admission.userMessage());
+                return Admission.ADMITTED;
+            });
         } catch (UnableToExecuteStatementException e) {
-            if (idempotencyKey != null && e.getCause() instanceof SQLException sql
+            if (admission.idempotencyKey() != null && e.getCause() instanceof SQLException sql
                     && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
                 return Admission.DUPLICATE_KEY;
             }
@@ -65,35 +89,76 @@ public final class RunStore {
         }
     }
 
-    private Admission insertAdmitted(ThreadRecord newThread, RunRecord run, MessageRecord userMessage,
-            String idempotencyKey, String fingerprint) {
-        return jdbi.inTransaction(handle -> {
-            if (newThread != null) {
-                threads.insert(handle, newThread);
+    /**
+     * Stores admissions without an idempotency key on an open handle, one JDBC batch per statement: new
+     * threads, the claims of existing threads, the runs, the users' messages (in admission order). The caller
+     * has made sure no other run holds those threads. A run that already started or finished by now is stored as it is now:
+     * running, or finished with its thread free again (its assistant message is left to {@link #finish}).
+     */
+    void admitAll(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
+            Map<RunId, RunFinish> finished) {
+        if (admissions.isEmpty()) {
+            return;
+        }
+        List<ThreadRecord> newThreads = new ArrayList<>();
+        List<ThreadRecord> claimed = new ArrayList<>();
+        List<MessageRecord> questions = new ArrayList<>(admissions.size());
+        for (RunAdmission admission : admissions) {
+            if (admission.idempotencyKey() != null) {
+                throw new IllegalArgumentException("a start with an idempotency key is admitted on its own");
             }
-            long now = run.createdAt().toEpochMilli();
-            if (!threads.claim(handle, run.userId(), run.threadId(), run.id(), now)) {
-                boolean exists = threads.find(handle, run.userId(), run.threadId()).isPresent();
-                handle.rollback();
-                return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
+            RunRecord run = admission.run();
+            RunFinish finish = finished.get(run.id());
+            RunId holder = finish == null ? run.id() : null;
+            Instant touched = finish == null ? run.createdAt() : finish.finishedAt();
+            ThreadRecord thread = admission.newThread();
+            if (thread != null) {
+                newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
+                        holder, thread.createdAt(), touched));
+            } else {
+                claimed.add(new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched));
             }
-            handle.createUpdate("""
-                    INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, idempotency_key,
-                                      idempotency_fingerprint)
-                    VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :key, :fingerprint)""")
-                    .bind("id", run.id().value())
+            questions.add(admission.userMessage());
+        }
+        threads.insert(handle, newThreads);
+        threads.claimAll(handle, claimed);
+        insertRuns(handle, admissions, started, finished);
+        messages.insert(handle, questions);
+    }
+
+    private static void insertRuns(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
+            Map<RunId, RunFinish> finished) {
+        PreparedBatch batch = handle.prepareBatch("""
+                INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at, finished_at,
+                                  output, error_code, error_message, prompt_tokens, completion_tokens)
+                VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :started, :finished,
+                        :output, :code, :message, :promptTokens, :completionTokens)""");
+        for (RunAdmission admission : admissions) {
+            RunRecord run = admission.run();
+            RunFinish finish = finished.get(run.id());
+            Instant startedAt = started.get(run.id());
+            RunStatus status = finish != null ? finish.status() : startedAt != null ? RunStatus.RUNNING : run.status();
+            if (finish != null && startedAt == null) {
+                startedAt = finish.finishedAt();
+            }
+            batch.bind("id", run.id().value())
                     .bind("thread", run.threadId().value())
                     .bind("user", run.userId().value())
                     .bind("agent", run.agent())
-                    .bind("status", run.status().wire())
+                    .bind("status", status.wire())
                     .bind("origin", run.origin())
-                    .bind("created", now)
-                    .bind("key", idempotencyKey)
-                    .bind("fingerprint", fingerprint)
-                    .execute();
-            messages.insert(handle, userMessage);
-            return Admission.ADMITTED;
-        });
+                    .bind("created", run.createdAt().toEpochMilli())
+                    .bind("started", startedAt == null ? null : startedAt.toEpochMilli())
+                    .bind("finished", finish == null ? null : finish.finishedAt().toEpochMilli())
+                    .bind("output", finish == null ? null : finish.output())
+                    .bind("code", finish == null ? null : finish.errorCode())
+                    .bind("message", finish == null ? null : finish.errorMessage())
+                    .bind("promptTokens", finish == null || finish.usage() == null ? null : finish.usage().promptTokens())
+                    .bind("completionTokens",
+                            finish == null || finish.usage() == null ? null : finish.usage().completionTokens())
+                    .add();
+        }
+        batch.execute();
     }
 
     /** The run if it exists and belongs to this user. */
@@ -107,17 +172,18 @@ public final class RunStore {
 
     /** The user's run that holds this idempotency key, with the fingerprint of the request that started it. */
     public Optional<KeyedRun> findByIdempotencyKey(UserId user, String idempotencyKey) {
-        return jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT * FROM runs WHERE user_id = :user AND idempotency_key = :key")
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT runs.*, k.fingerprint FROM run_idempotency_keys k JOIN runs ON runs.id = k.run_id
+                        WHERE k.user_id = :user AND k.idempotency_key = :key""")
                 .bind("user", user.value())
                 .bind("key", idempotencyKey)
-                .map((rs, ctx) -> new KeyedRun(MAPPER.map(rs, ctx), rs.getString("idempotency_fingerprint")))
+                .map((rs, ctx) -> new KeyedRun(MAPPER.map(rs, ctx), rs.getString("fingerprint")))
                 .findOne());
     }
 
     /** Frees an expired idempotency key so that it can start a new run. */
     public void releaseIdempotencyKey(RunId run) {
-        jdbi.useHandle(handle -> handle.createUpdate("UPDATE runs SET idempotency_key = NULL WHERE id = :id")
+        jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM run_idempotency_keys WHERE run_id = :id")
                 .bind("id", run.value())
                 .execute());
     }
@@ -141,10 +207,27 @@ public final class RunStore {
     /**
      * Stores how runs ended, one JDBC batch per statement: the runs' outcomes, the
      * assistants' messages (in the order the runs finished), the threads' release. A run whose start is in
-     * {@code startedInBatch} gets that start time, as if its start had been written first.
+     * {@code startedInBatch} gets that start time, as if its start had been written first. A run in
+     * {@code admittedInBatch} was inserted finished, with its thread free ({@link #admitAll}): only its
+     * assistant message is left to store.
      */
-    void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch) {
+    void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch,
+            Set<RunId> admittedInBatch) {
         if (outcomes.isEmpty()) {
+            return;
+        }
+        List<MessageRecord> answers = new ArrayList<>();
+        List<RunFinish> updates = new ArrayList<>(outcomes.size());
+        for (RunFinish finish : outcomes) {
+            if (finish.assistantMessage() != null) {
+                answers.add(finish.assistantMessage());
+            }
+            if (!admittedInBatch.contains(finish.runId())) {
+                updates.add(finish);
+            }
+        }
+        if (updates.isEmpty()) {
+            messages.insert(handle, answers);
             return;
         }
         PreparedBatch runUpdates = handle.prepareBatch("""
@@ -153,8 +236,7 @@ public final class RunStore {
                        prompt_tokens = :promptTokens, completion_tokens = :completionTokens,
                        started_at = COALESCE(started_at, :started)
                 WHERE id = :id""");
-        List<MessageRecord> answers = new ArrayList<>();
-        for (RunFinish finish : outcomes) {
+        for (RunFinish finish : updates) {
             long finishedAt = finish.finishedAt().toEpochMilli();
             Instant startedAt = startedInBatch.get(finish.runId());
             runUpdates.bind("status", finish.status().wire())
@@ -167,13 +249,10 @@ public final class RunStore {
                     .bind("started", startedAt == null ? finishedAt : startedAt.toEpochMilli())
                     .bind("id", finish.runId().value())
                     .add();
-            if (finish.assistantMessage() != null) {
-                answers.add(finish.assistantMessage());
-            }
         }
         runUpdates.execute();
         messages.insert(handle, answers);
-        threads.release(handle, outcomes);
+        threads.release(handle, updates);
     }
 
     /**
@@ -190,16 +269,13 @@ public final class RunStore {
                     .list();
             Instant now = clock.instant();
             for (RunRecord run : orphans) {
-                int lastSeq = handle.createQuery("SELECT COALESCE(MAX(seq), 0) FROM run_events WHERE run_id = :run")
-                        .bind("run", run.id().value())
-                        .mapTo(Integer.class)
-                        .one();
+                int lastSeq = EventStore.lastSeq(handle, run.id());
                 String message = "the server stopped while this run was active";
                 RunEvent terminal = RunEvent.encode(run.id(), run.threadId(), lastSeq + 1, now, run.agent(),
                         new EventPayload.RunFailed("interrupted", message));
-                EventWriter.insertEvents(handle, List.of(terminal));
+                EventStore.insert(handle, List.of(terminal));
                 finish(handle, List.of(new RunFinish(run.id(), run.threadId(), RunStatus.FAILED, now, null,
-                        "interrupted", message, null)), Map.of());
+                        "interrupted", message, null)), Map.of(), Set.of());
             }
             return orphans.size();
         });

@@ -24,20 +24,28 @@ public final class ThreadStore {
     }
 
     public void insert(ThreadRecord thread) {
-        jdbi.useHandle(handle -> insert(handle, thread));
+        jdbi.useHandle(handle -> insert(handle, List.of(thread)));
     }
 
-    void insert(Handle handle, ThreadRecord thread) {
-        handle.createUpdate("""
+    /** Inserts threads, each with its active run (if any), in one JDBC batch. */
+    void insert(Handle handle, List<ThreadRecord> threads) {
+        if (threads.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = handle.prepareBatch("""
                 INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
-                VALUES (:id, :user, :title, :metadata, NULL, :created, :updated)""")
-                .bind("id", thread.id().value())
-                .bind("user", thread.userId().value())
-                .bind("title", thread.title())
-                .bind("metadata", thread.metadataJson())
-                .bind("created", thread.createdAt().toEpochMilli())
-                .bind("updated", thread.updatedAt().toEpochMilli())
-                .execute();
+                VALUES (:id, :user, :title, :metadata, :run, :created, :updated)""");
+        for (ThreadRecord thread : threads) {
+            batch.bind("id", thread.id().value())
+                    .bind("user", thread.userId().value())
+                    .bind("title", thread.title())
+                    .bind("metadata", thread.metadataJson())
+                    .bind("run", thread.activeRunId() == null ? null : thread.activeRunId().value())
+                    .bind("created", thread.createdAt().toEpochMilli())
+                    .bind("updated", thread.updatedAt().toEpochMilli())
+                    .add();
+        }
+        batch.execute();
     }
 
     /** The thread if it exists and belongs to this user; another user's thread is simply absent. */
@@ -66,6 +74,33 @@ public final class ThreadStore {
                 .bind("id", id.value())
                 .bind("user", user.value())
                 .execute() == 1;
+    }
+
+    /**
+     * In one JDBC batch, gives each thread its {@code activeRunId} (a run that finished in the meantime gives
+     * none) and its {@code updatedAt}. The caller already holds the threads, so each must be free; one that
+     * is not (or is gone) fails the whole batch.
+     */
+    void claimAll(Handle handle, List<ThreadRecord> claims) {
+        if (claims.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = handle.prepareBatch("""
+                UPDATE threads SET active_run_id = :run, updated_at = :now
+                WHERE id = :id AND user_id = :user AND active_run_id IS NULL""");
+        for (ThreadRecord claim : claims) {
+            batch.bind("run", claim.activeRunId() == null ? null : claim.activeRunId().value())
+                    .bind("now", claim.updatedAt().toEpochMilli())
+                    .bind("id", claim.id().value())
+                    .bind("user", claim.userId().value())
+                    .add();
+        }
+        int[] changed = batch.execute();
+        for (int i = 0; i < changed.length; i++) {
+            if (changed[i] != 1) {
+                throw new IllegalStateException("thread " + claims.get(i).id().value() + " is gone or not free");
+            }
+        }
     }
 
     /** Frees the threads of finished runs (and touches them), in one JDBC batch. */

@@ -8,6 +8,7 @@ import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.run.RunRejectedException.Reason;
@@ -15,6 +16,7 @@ import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.KeyedRun;
+import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
@@ -30,6 +32,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -46,6 +50,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class RunService {
     private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
+    private static final Executor AFTER_ADMISSION = task -> Thread.ofVirtual().name("run-admitted").start(task);
     private static final int MAX_EVENTS_PER_READ = 10_000;
     /** How long an idempotency key (a WebSocket request_id, an HTTP Idempotency-Key) finds its run. */
     public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
@@ -59,6 +64,7 @@ public final class RunService {
     private final ThreadWatchers watchers;
     private final RunLimits limits;
     private final AgentSettings agentSettings;
+    private final RunLifecycle lifecycle;
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().name("overseer-run-timeouts").daemon().factory());
     private final Clock clock;
@@ -70,7 +76,7 @@ public final class RunService {
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
             ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
-            Clock clock, OverseerMetrics metrics) {
+            RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -80,6 +86,7 @@ public final class RunService {
         this.watchers = watchers;
         this.limits = limits;
         this.agentSettings = agentSettings;
+        this.lifecycle = lifecycle;
         // Most runs end long before their timeout: drop the cancelled timers instead of keeping them queued.
         timer.setRemoveOnCancelPolicy(true);
         this.clock = clock;
@@ -96,6 +103,18 @@ public final class RunService {
      * ({@code repeated}) and starts nothing.
      */
     public AcceptedRun start(ExecutionContext context, RunStart start) {
+        try {
+            return startAsync(context, start).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /**
+     * {@link #start} for a caller that must not wait for the database: a refused start throws at once; the
+     * future completes, off the caller's thread, once the run is stored (it may already be executing).
+     */
+    public CompletableFuture<AcceptedRun> startAsync(ExecutionContext context, RunStart start) {
         if (start.idempotencyKey() == null) {
             return admit(context, start);
         }
@@ -114,7 +133,7 @@ public final class RunService {
         }
     }
 
-    private AcceptedRun admit(ExecutionContext context, RunStart start) {
+    private CompletableFuture<AcceptedRun> admit(ExecutionContext context, RunStart start) {
         String content = start.content();
         if (content == null || content.isBlank()) {
             throw new RunRejectedException(Reason.INVALID_MESSAGE, "content must be a non-blank string");
@@ -132,7 +151,7 @@ public final class RunService {
         if (key != null) {
             Optional<KeyedRun> earlier = runs.findByIdempotencyKey(user, key);
             if (earlier.isPresent() && earlier.get().run().createdAt().isAfter(clock.instant().minus(IDEMPOTENCY_WINDOW))) {
-                return repeated(earlier.get(), fingerprint);
+                return CompletableFuture.completedFuture(repeated(earlier.get(), fingerprint));
             }
             earlier.ifPresent(expired -> runs.releaseIdempotencyKey(expired.run().id()));
         }
@@ -148,47 +167,87 @@ public final class RunService {
             throw new RunRejectedException(Reason.TOO_MANY_RUNS,
                     "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
         }
-        boolean admitted = false;
+        boolean launched = false;
         ActiveRun stream = null;
         try {
             Supervisor supervisor = supervisors.create(context, agent);
             stream = supervisor.stream();
-            // Registered before the admission commits: whoever finds this run by its idempotency key from then
-            // on (a retry racing this start) must find its live stream too, not an empty stored history.
+            // Registered before it is stored: whoever finds this run by its idempotency key from then on (a
+            // retry racing this start) must find its live stream too, not an empty stored history.
             registry.add(stream);
-            switch (supervisor.accept(content, start.newThread(), key, fingerprint)) {
-                case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
-                case THREAD_BUSY -> {
-                    // A concurrent start with the same key may have claimed the thread first: a repeat, not a conflict.
-                    Optional<KeyedRun> racer = key == null ? Optional.empty() : runs.findByIdempotencyKey(user, key);
-                    if (racer.isPresent()) {
-                        return repeated(racer.get(), fingerprint);
-                    }
-                    throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
+            if (!registry.holdThread(stream)) {
+                // A concurrent start with the same key (in another process) may hold the thread: a repeat.
+                Optional<KeyedRun> racer = key == null ? Optional.empty() : runs.findByIdempotencyKey(user, key);
+                if (racer.isPresent()) {
+                    return CompletableFuture.completedFuture(repeated(racer.get(), fingerprint));
                 }
-                case DUPLICATE_KEY -> {
-                    return repeated(runs.findByIdempotencyKey(user, key).orElseThrow(
-                            () -> new IllegalStateException("an idempotency key was taken by a run that is gone")),
-                            fingerprint);
+                if (threads.find(user, context.threadId()).isEmpty()) {
+                    throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 }
-                case ADMITTED -> admitted = true;
+                throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
             }
-            metrics.runStarted(context.origin().label());
-            watchers.started(stream);
-            ActiveRun started = stream;
-            ScheduledFuture<?> timeout = timer.schedule(() -> started.stop(ActiveRun.StopReason.TIMEOUT),
-                    agentSettings.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            started.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
-            Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
-            return new AcceptedRun(stream.runId(), stream.threadId(), false, true);
+            if (!start.newThread() && threads.find(user, context.threadId()).isEmpty()) {
+                throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+            }
+            RunAdmission admission = supervisor.admission(content, start.newThread(), key, fingerprint);
+            if (key == null) {
+                // The common start: nothing can refuse it any more, so the run executes while its admission
+                // waits for the writer's next group commit, and usually ends within that same commit. The
+                // caller hears of the run only once it is stored.
+                CompletableFuture<Void> stored = lifecycle.admit(admission);
+                launch(context, supervisor);
+                launched = true;
+                ActiveRun run = stream;
+                // Completed by the writer's thread; what follows (telling watchers, the caller's run_accepted)
+                // runs on a virtual thread, so that the writer only writes.
+                return stored.handleAsync((ok, failure) -> {
+                    if (failure != null) {
+                        throw new IllegalStateException("run " + run.runId().value() + " could not be stored", failure);
+                    }
+                    return accepted(context, run);
+                }, AFTER_ADMISSION);
+            } else {
+                switch (runs.admit(admission)) {
+                    case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+                    case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
+                            "the thread already has an active run");
+                    case DUPLICATE_KEY -> {
+                        return CompletableFuture.completedFuture(repeated(runs.findByIdempotencyKey(user, key)
+                                .orElseThrow(() -> new IllegalStateException(
+                                        "an idempotency key was taken by a run that is gone")),
+                                fingerprint));
+                    }
+                    case ADMITTED -> {
+                        launch(context, supervisor);
+                        launched = true;
+                    }
+                }
+                return CompletableFuture.completedFuture(accepted(context, stream));
+            }
         } finally {
-            if (!admitted) {
+            if (!launched) {
                 if (stream != null) {
                     registry.withdraw(stream);
                 }
                 registry.release(user);
             }
         }
+    }
+
+    /** Runs the supervisor on its own virtual thread, stopped by the run timeout if it gets that far. */
+    private void launch(ExecutionContext context, Supervisor supervisor) {
+        ActiveRun run = supervisor.stream();
+        ScheduledFuture<?> timeout = timer.schedule(() -> run.stop(ActiveRun.StopReason.TIMEOUT),
+                agentSettings.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        run.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
+        Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
+    }
+
+    /** A stored, executing run: counted, and announced to its thread's watchers. */
+    private AcceptedRun accepted(ExecutionContext context, ActiveRun run) {
+        metrics.runStarted(context.origin().label());
+        watchers.started(run);
+        return new AcceptedRun(run.runId(), run.threadId(), false, true);
     }
 
     private static AcceptedRun repeated(KeyedRun earlier, String fingerprint) {
@@ -273,6 +332,21 @@ public final class RunService {
             throw new RunRejectedException(Reason.NOT_FOUND, "run not found");
         }
         throw new RunRejectedException(Reason.RUN_NOT_ACTIVE, "the run has already finished");
+    }
+
+    /**
+     * Deletes the caller's thread with its messages, runs and events, unless a run holds it (the run is
+     * still writing; cancel it first) or a start is claiming it right now.
+     */
+    public ThreadStore.Deletion deleteThread(UserId user, ThreadId thread) {
+        if (!registry.beginDeletion(thread)) {
+            return threads.find(user, thread).isPresent() ? ThreadStore.Deletion.BUSY : ThreadStore.Deletion.NOT_FOUND;
+        }
+        try {
+            return threads.delete(user, thread);
+        } finally {
+            registry.endDeletion(thread);
+        }
     }
 
     /** How many runs are active in this process. */

@@ -21,10 +21,10 @@ import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.MessageStore;
+import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
-import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadRecord;
 import dev.overseer.core.tool.ToolCall;
 import dev.overseer.core.tool.ToolDispatcher;
@@ -55,7 +55,6 @@ public final class Supervisor {
     private final ToolDispatcher tools;
     private final Function<Agent, ToolDispatcher> dispatchers;
     private final AgentCatalog agents;
-    private final RunStore runs;
     private final MessageStore messages;
     private final RunLifecycle lifecycle;
     private final AgentSettings settings;
@@ -68,7 +67,7 @@ public final class Supervisor {
     private int seq;
 
     Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools,
-            Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, RunStore runs, MessageStore messages,
+            Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, MessageStore messages,
             RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.context = context;
         this.agent = agent;
@@ -76,7 +75,6 @@ public final class Supervisor {
         this.tools = tools;
         this.dispatchers = dispatchers;
         this.agents = agents;
-        this.runs = runs;
         this.messages = messages;
         this.lifecycle = lifecycle;
         this.settings = settings;
@@ -98,11 +96,10 @@ public final class Supervisor {
     }
 
     /**
-     * Stores the user's message and the queued run on the thread (creating the thread first when
-     * {@code newThread}), in one transaction that also makes this run the thread's only active run. A
-     * taken idempotency key admits nothing.
+     * What admitting this run stores: the user's message and the queued run on the thread (and the thread
+     * itself when {@code newThread}), with the idempotency key, if any. The run starts its clock here.
      */
-    public RunStore.Admission accept(String content, boolean newThread, String idempotencyKey, String fingerprint) {
+    public RunAdmission admission(String content, boolean newThread, String idempotencyKey, String fingerprint) {
         Instant now = clock.instant();
         this.content = content;
         this.acceptedAt = now;
@@ -114,7 +111,7 @@ public final class Supervisor {
                 context.origin().label(), now, null, null, null, null, null, null);
         MessageRecord message = new MessageRecord(MessageId.generate(), threadId, context.runId(),
                 MessageRecord.Role.USER, content, now);
-        return runs.admit(thread, run, message, idempotencyKey, fingerprint);
+        return new RunAdmission(thread, run, message, idempotencyKey, fingerprint);
     }
 
     /** Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. */

@@ -4,7 +4,6 @@ import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
-import dev.overseer.core.store.RunStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
 import jakarta.inject.Inject;
@@ -23,19 +22,17 @@ public final class SupervisorFactory {
     private final ChatModel model;
     private final Map<String, Tool> tools;
     private final AgentCatalog agents;
-    private final RunStore runs;
     private final MessageStore messages;
     private final RunLifecycle lifecycle;
     private final AgentSettings settings;
     private final Clock clock;
 
     @Inject
-    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents, RunStore runs,
+    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents,
             MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.agents = agents;
-        this.runs = runs;
         this.messages = messages;
         this.lifecycle = lifecycle;
         this.settings = settings;
@@ -44,7 +41,7 @@ public final class SupervisorFactory {
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
     public Supervisor create(ExecutionContext context, Agent agent) {
-        return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, runs, messages,
+        return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, messages,
                 lifecycle, settings, clock);
     }
 

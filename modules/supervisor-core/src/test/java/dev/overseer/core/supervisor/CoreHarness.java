@@ -100,11 +100,11 @@ final class CoreHarness implements AutoCloseable {
                 ClockTool.NAME, new ClockTool(clock),
                 WaitTool.NAME, new WaitTool());
         agents = new AgentCatalog(AgentDefinitions.NONE, tools);
-        supervisors = new SupervisorFactory(model, tools, agents, runs, messages, lifecycle, AgentSettings.DEFAULTS,
+        supervisors = new SupervisorFactory(model, tools, agents, messages, lifecycle, AgentSettings.DEFAULTS,
                 clock);
         service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
-                AgentSettings.DEFAULTS, clock, metrics);
+                AgentSettings.DEFAULTS, lifecycle, clock, metrics);
     }
 
     /** A run started through {@link RunService} and followed from seq 1, as a transport follows it. */
@@ -142,7 +142,7 @@ final class CoreHarness implements AutoCloseable {
     /** Admits a run exactly as a start does, but never executes it: what a crash right after admission leaves. */
     RunStore.Admission admitWithoutExecuting(ExecutionContext context, String content) {
         Supervisor supervisor = supervisors.create(context, agents.find(AgentCatalog.DEFAULT_AGENT).orElseThrow());
-        return supervisor.accept(content, true, null, null);
+        return runs.admit(supervisor.admission(content, true, null, null));
     }
 
     /** A context as a transport would build it for an HTTP request of {@code user} on {@code thread}. */
