@@ -9,6 +9,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,12 @@ public final class EdgeHandler implements HttpHandler {
     public static final AttachmentKey<String> ROUTE = AttachmentKey.create(String.class);
 
     static final HttpString REQUEST_ID_HEADER = HttpString.tryFromString("X-Request-Id");
+    private static final HttpString ALLOW_ORIGIN_HEADER = HttpString.tryFromString("Access-Control-Allow-Origin");
+    private static final HttpString EXPOSE_HEADERS_HEADER = HttpString.tryFromString("Access-Control-Expose-Headers");
+    private static final HttpString REQUEST_METHOD_HEADER = HttpString.tryFromString("Access-Control-Request-Method");
+    private static final HttpString ALLOW_METHODS_HEADER = HttpString.tryFromString("Access-Control-Allow-Methods");
+    private static final HttpString ALLOW_HEADERS_HEADER = HttpString.tryFromString("Access-Control-Allow-Headers");
+    private static final HttpString MAX_AGE_HEADER = HttpString.tryFromString("Access-Control-Max-Age");
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.overseer.access");
     private static final String ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
     private static final String ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, Last-Event-ID, X-Request-Id";
@@ -53,10 +60,13 @@ public final class EdgeHandler implements HttpHandler {
                 String route = done.getAttachment(ROUTE);
                 metrics.request(done.getRequestMethod().toString(), route == null ? "unmatched" : route,
                         done.getStatusCode(), micros);
-                ACCESS.info("{} {} {} {}ms request_id={} user={} remote={}", done.getRequestMethod(),
-                        done.getRequestPath(), done.getStatusCode(), micros / 1_000, requestId,
-                        done.getAttachment(USER) == null ? "-" : done.getAttachment(USER),
-                        done.getSourceAddress() == null ? "-" : done.getSourceAddress().getAddress().getHostAddress());
+                if (ACCESS.isInfoEnabled()) {
+                    String user = done.getAttachment(USER);
+                    InetSocketAddress remote = done.getSourceAddress();
+                    ACCESS.info("{} {} {} {}ms request_id={} user={} remote={}", done.getRequestMethod(),
+                            done.getRequestPath(), done.getStatusCode(), micros / 1_000, requestId,
+                            user == null ? "-" : user, remote == null ? "-" : remote.getAddress().getHostAddress());
+                }
             } finally {
                 nextListener.proceed();
             }
@@ -64,16 +74,16 @@ public final class EdgeHandler implements HttpHandler {
         String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (cors.allows(origin)) {
             HeaderMap headers = exchange.getResponseHeaders();
-            headers.put(HttpString.tryFromString("Access-Control-Allow-Origin"), cors.anyOrigin() ? "*" : origin);
-            headers.put(HttpString.tryFromString("Access-Control-Expose-Headers"), EXPOSED_HEADERS);
+            headers.put(ALLOW_ORIGIN_HEADER, cors.anyOrigin() ? "*" : origin);
+            headers.put(EXPOSE_HEADERS_HEADER, EXPOSED_HEADERS);
             if (!cors.anyOrigin()) {
                 headers.add(Headers.VARY, "Origin");
             }
             if (exchange.getRequestMethod().equals(Methods.OPTIONS)
-                    && exchange.getRequestHeaders().contains(HttpString.tryFromString("Access-Control-Request-Method"))) {
-                headers.put(HttpString.tryFromString("Access-Control-Allow-Methods"), ALLOWED_METHODS);
-                headers.put(HttpString.tryFromString("Access-Control-Allow-Headers"), ALLOWED_HEADERS);
-                headers.put(HttpString.tryFromString("Access-Control-Max-Age"), "600");
+                    && exchange.getRequestHeaders().contains(REQUEST_METHOD_HEADER)) {
+                headers.put(ALLOW_METHODS_HEADER, ALLOWED_METHODS);
+                headers.put(ALLOW_HEADERS_HEADER, ALLOWED_HEADERS);
+                headers.put(MAX_AGE_HEADER, "600");
                 exchange.setStatusCode(204);
                 exchange.endExchange();
                 return;

@@ -2,18 +2,22 @@ package dev.overseer.ws;
 
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything the server sends on one connection goes through here, in order, one frame in flight at a
- * time. The queue is bounded by its size in characters (bytes, for the ASCII JSON we send): a client that
- * stops reading is closed with 1013 instead of growing the heap, and can reconnect and resume.
+ * Everything the server sends on one connection goes through here, in order, one batch in flight at a time:
+ * what was queued while a batch was on the wire leaves together as the next batch, in one write. The queue is
+ * bounded by its size in characters (bytes, for the ASCII JSON we send): a client that stops reading is closed
+ * with 1013 instead of growing the heap, and can reconnect and resume.
  */
 @ConnectionScope
 public final class ConnectionOutbox {
@@ -22,10 +26,12 @@ public final class ConnectionOutbox {
 
     private final Session session;
     private final long maxQueued;
+    private final SendHandler onSent = this::sent;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     private long queuedChars;
-    private boolean sending;
+    /** Frames handed to the session whose completion has not come back yet. */
+    private int inFlight;
     private boolean closed;
 
     @Inject
@@ -41,8 +47,8 @@ public final class ConnectionOutbox {
             if (closed) {
                 return;
             }
-            if (!sending) {
-                sending = true;
+            if (inFlight == 0) {
+                inFlight = 1;
             } else if (queuedChars + text.length() > maxQueued) {
                 closed = true;
                 queue.clear();
@@ -93,8 +99,31 @@ public final class ConnectionOutbox {
 
     private void transmit(String text) {
         try {
-            session.getAsyncRemote().sendText(text, this::sent);
+            session.getAsyncRemote().sendText(text, onSent);
         } catch (RuntimeException e) {
+            LOG.debug("send on {} failed", session.getId(), e);
+            markClosed();
+        }
+    }
+
+    /**
+     * Hands several frames over for one write: with batching allowed Undertow holds them until {@code flushBatch}.
+     * Batching holds everything the connection sends, pings and close frames too, so it is allowed only while
+     * the batch is handed over (ADR 0010).
+     */
+    private void transmit(List<String> frames) {
+        RemoteEndpoint.Async remote = session.getAsyncRemote();
+        try {
+            remote.setBatchingAllowed(true);
+            try {
+                for (String frame : frames) {
+                    remote.sendText(frame, onSent);
+                }
+            } finally {
+                remote.setBatchingAllowed(false);
+                remote.flushBatch();
+            }
+        } catch (IOException | RuntimeException e) {
             LOG.debug("send on {} failed", session.getId(), e);
             markClosed();
         }
@@ -105,19 +134,25 @@ public final class ConnectionOutbox {
             markClosed();
             return;
         }
-        String next;
+        List<String> batch;
         lock.lock();
         try {
-            next = closed ? null : queue.poll();
-            if (next == null) {
-                sending = false;
+            inFlight--;
+            if (inFlight > 0 || closed || queue.isEmpty()) {
                 return;
             }
-            queuedChars -= next.length();
+            batch = List.copyOf(queue);
+            queue.clear();
+            queuedChars = 0;
+            inFlight = batch.size();
         } finally {
             lock.unlock();
         }
-        transmit(next);
+        if (batch.size() == 1) {
+            transmit(batch.get(0));
+        } else {
+            transmit(batch);
+        }
     }
 
     private void closeQuietly(CloseReason reason) {

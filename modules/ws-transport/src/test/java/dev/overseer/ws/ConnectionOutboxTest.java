@@ -12,9 +12,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
-/** The one way out of a connection: in order, one frame in flight, bounded, and silent once closed. */
+/** The one way out of a connection: in order, one batch in flight, bounded, and silent once closed. */
 class ConnectionOutboxTest {
-    /** Room for 20 characters waiting behind the frame in flight. */
+    /** Room for 20 characters waiting behind the frames in flight. */
     private static final WebSocketSettings SETTINGS = new WebSocketSettings(10, Duration.ofSeconds(25),
             Duration.ofSeconds(75), 10, 20);
 
@@ -22,33 +22,50 @@ class ConnectionOutboxTest {
     private final ConnectionOutbox outbox = new ConnectionOutbox(network.session(), SETTINGS);
 
     @Test
-    void send_transmitsAtOnce_thenOneFrameAtATime_inOrder() {
+    void send_transmitsAtOnce_thenWhatQueuedMeanwhile_asOneWrite_inOrder() {
         outbox.send("one");
         outbox.send("two");
         outbox.send("three");
 
-        assertThat(network.sent).containsExactly("one");
+        assertThat(network.writes).containsExactly(List.of("one"));
         assertThat(network.inFlight()).isEqualTo(1);
         assertThat(outbox.queuedChars()).isEqualTo("two".length() + "three".length());
 
         network.complete(true);
-        assertThat(network.sent).containsExactly("one", "two");
-        assertThat(network.inFlight()).isEqualTo(1);
-        assertThat(outbox.queuedChars()).isEqualTo("three".length());
+        assertThat(network.writes).containsExactly(List.of("one"), List.of("two", "three"));
+        assertThat(network.inFlight()).isEqualTo(2);
+        assertThat(outbox.queuedChars()).isZero();
 
         network.complete(true);
         network.complete(true);
         assertThat(network.sent).containsExactly("one", "two", "three");
         assertThat(network.inFlight()).isZero();
-        assertThat(outbox.queuedChars()).isZero();
 
-        // Idle again: the next frame goes out at once.
+        // Idle again: the next frame goes out at once, on its own.
         outbox.send("four");
-        assertThat(network.sent).containsExactly("one", "two", "three", "four");
+        assertThat(network.writes).containsExactly(List.of("one"), List.of("two", "three"), List.of("four"));
+        assertThat(network.sendsWhileBusy).hasValue(0);
     }
 
     @Test
-    void send_fromManyThreads_keepsOneFrameInFlight_andLosesNothing() throws Exception {
+    void framesQueuedWhileABatchIsInFlight_leaveAfterTheWholeBatch_asTheNextOne() {
+        outbox.send("a");
+        outbox.send("b");
+        outbox.send("c");
+        network.complete(true);
+        outbox.send("d");
+
+        network.complete(true);
+        assertThat(network.writes).as("c is still in flight").containsExactly(List.of("a"), List.of("b", "c"));
+        outbox.send("e");
+        network.complete(true);
+
+        assertThat(network.writes).containsExactly(List.of("a"), List.of("b", "c"), List.of("d", "e"));
+        assertThat(network.sendsWhileBusy).hasValue(0);
+    }
+
+    @Test
+    void send_aBurstFromManyThreads_leavesInOneWrite_losingNothing_andKeepingEachSendersOrder() throws Exception {
         WebSocketSettings roomy = new WebSocketSettings(10, Duration.ofSeconds(25), Duration.ofSeconds(75), 10,
                 1_000_000);
         ConnectionOutbox shared = new ConnectionOutbox(network.session(), roomy);
@@ -67,9 +84,11 @@ class ConnectionOutboxTest {
             start.countDown();
         }
         while (network.inFlight() > 0) {
-            assertThat(network.inFlight()).isEqualTo(1);
             network.complete(true);
         }
+        assertThat(network.sendsWhileBusy).as("one write in flight at a time").hasValue(0);
+        assertThat(network.writes).as("the first frame, then everything queued behind it").hasSize(2);
+        assertThat(network.writes.get(1)).hasSize(999);
         assertThat(network.sent).hasSize(1_000).doesNotHaveDuplicates();
         for (int t = 0; t < 4; t++) {
             String prefix = t + ":";
@@ -153,6 +172,23 @@ class ConnectionOutboxTest {
     }
 
     @Test
+    void failedSend_withinABatch_stopsTheOutbox() {
+        outbox.send("one");
+        outbox.send("two");
+        outbox.send("three");
+        network.complete(true);
+        outbox.send("four");
+
+        network.complete(false);
+        network.complete(true);
+        outbox.send("five");
+
+        assertThat(network.sent).containsExactly("one", "two", "three");
+        assertThat(network.inFlight()).isZero();
+        assertThat(outbox.queuedChars()).isZero();
+    }
+
+    @Test
     void sendThatThrows_stopsTheOutbox() {
         network.failSends = new IllegalStateException("the remote endpoint was in state [TEXT_FULL_WRITING]");
 
@@ -162,6 +198,21 @@ class ConnectionOutboxTest {
 
         assertThat(network.sent).isEmpty();
         assertThat(network.inFlight()).isZero();
+    }
+
+    @Test
+    void batchThatCannotBeFlushed_stopsTheOutbox_andLeavesBatchingOff() {
+        outbox.send("one");
+        outbox.send("two");
+        outbox.send("three");
+        network.failFlushes = new IOException("broken pipe");
+
+        network.complete(true);
+        outbox.send("four");
+
+        assertThat(network.writes).containsExactly(List.of("one"));
+        assertThat(network.session().getAsyncRemote().getBatchingAllowed()).isFalse();
+        assertThat(outbox.queuedChars()).isZero();
     }
 
     @Test

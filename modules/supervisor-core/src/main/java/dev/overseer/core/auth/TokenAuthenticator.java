@@ -14,19 +14,30 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.Locale;
 
-/** Turns a bearer token into a {@link Principal}; the one authenticator both transports use. */
+/**
+ * Turns a bearer token into a {@link Principal}; the one authenticator both transports use. A token that
+ * passed verification is remembered until its {@code exp} (ADR 0010), so a client's next requests skip it.
+ */
 @Singleton
 public final class TokenAuthenticator {
+    /** How many verified tokens are remembered at most. */
+    static final int CACHED_TOKENS = 4096;
     private static final String BEARER = "bearer ";
 
     private final JWTVerifier verifier;
+    private final VerifiedTokens verified;
 
     @Inject
     public TokenAuthenticator(JwtSecret secret, Clock clock) {
+        this(secret, clock, CACHED_TOKENS);
+    }
+
+    TokenAuthenticator(JwtSecret secret, Clock clock, int cachedTokens) {
         this.verifier = ((JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret.bytes()))
                 .withClaimPresence("exp")
                 .withClaimPresence("sub"))
                 .build(clock);
+        this.verified = new VerifiedTokens(cachedTokens, clock);
     }
 
     /** Reads an {@code Authorization} header value; it must be {@code Bearer <jwt>}. */
@@ -43,6 +54,24 @@ public final class TokenAuthenticator {
 
     /** Verifies a bare JWT: HS256 with our secret, with {@code sub} and an unexpired {@code exp}. */
     public Principal authenticate(String token) throws AuthenticationException {
+        if (token == null) {
+            throw new AuthenticationException("invalid token");
+        }
+        Principal known = verified.find(token);
+        if (known != null) {
+            return known;
+        }
+        Principal principal = verify(token);
+        verified.remember(token, principal);
+        return principal;
+    }
+
+    /** How many verified tokens are remembered now. */
+    int cachedTokens() {
+        return verified.size();
+    }
+
+    private Principal verify(String token) throws AuthenticationException {
         DecodedJWT jwt;
         try {
             jwt = verifier.verify(token);
