@@ -14,7 +14,8 @@ DROP INDEX runs_by_idempotency_key;
 ALTER TABLE runs DROP COLUMN idempotency_key;
 ALTER TABLE runs DROP COLUMN idempotency_fingerprint;
 
--- Message positions come from the identity sequence in blocks of 1,000 instead of H2's default 32: H2 stores the
+-- On H2, message positions come from the identity sequence in blocks of 10,000 instead of 32: H2 stores the
 -- sequence (a commit that writes every changed page) each time a block runs out, which cost more than the inserts
--- themselves. A crash skips the rest of a block; positions only order messages, so a gap is harmless.
-ALTER TABLE messages ALTER COLUMN position SET CACHE 1000;
+-- themselves. A crash skips the rest of a block; positions only order messages, so a gap is harmless. PostgreSQL
+-- keeps 1: its blocks are per session and would put messages out of order (Database.migrate sets the value).
+ALTER TABLE messages ALTER COLUMN position SET CACHE ${messagePositionCache};

@@ -151,7 +151,11 @@ public final class ClientFrameHandler {
             }
             outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
             try {
-                follow(run.runId(), 0);
+                if (run.live() != null) {
+                    attach(run.live(), 0);
+                } else {
+                    follow(run.runId(), 0);
+                }
             } catch (RuntimeException e) {
                 LOG.error("following run {} on {} failed", run.runId(), context.connectionId(), e);
                 sendError("internal", "internal error", start.requestId());

@@ -7,6 +7,7 @@ import dev.overseer.context.ThreadId;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.store.IdempotentResponseStore;
+import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.IdempotentResponseStore.StoredResponse;
 import dev.overseer.core.supervisor.AcceptedRun;
 import dev.overseer.core.supervisor.RunService;
@@ -72,8 +73,10 @@ public final class StartRunAction implements ApiAction {
             remember(key, run.runId(), 202, current(run.runId()));
             return new ApiResponse.EventStream(run.runId(), 0);
         }
-        boolean finished = wait && finished(runs.active(request.userId(), run.runId()));
-        ObjectNode representation = current(run.runId());
+        boolean finished = wait && finished(run.live());
+        // A run that ended is answered from memory, as stored; otherwise as it reads from the database now.
+        Optional<RunRecord> outcome = finished ? run.live().outcome() : Optional.empty();
+        ObjectNode representation = outcome.isPresent() ? Representations.run(outcome.get()) : current(run.runId());
         int status = finished ? 200 : 202;
         remember(key, run.runId(), status, representation);
         return new ApiResponse.Json(status, representation);
@@ -117,12 +120,9 @@ public final class StartRunAction implements ApiAction {
         }
     }
 
-    private static boolean finished(Optional<ActiveRun> live) throws ApiProblem {
-        if (live.isEmpty()) {
-            return true;
-        }
+    private static boolean finished(ActiveRun live) throws ApiProblem {
         try {
-            live.get().terminal().get(MAX_WAIT_SECONDS, TimeUnit.SECONDS);
+            live.terminal().get(MAX_WAIT_SECONDS, TimeUnit.SECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;

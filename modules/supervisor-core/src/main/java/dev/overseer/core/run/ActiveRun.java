@@ -5,8 +5,10 @@ import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.store.RunRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,6 +34,8 @@ public final class ActiveRun {
     /** Copy-on-write: a listener may unsubscribe while it is being handed an event (a connection that closes). */
     private final List<RunEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<RunEvent> terminal = new CompletableFuture<>();
+    /** How the run ended, as stored; set once that is durable, before the terminal event is published. */
+    private volatile RunRecord outcome;
     private Thread runner;
     private StopReason stopReason;
     private boolean finishing;
@@ -57,6 +61,15 @@ public final class ActiveRun {
     /** Completes with the terminal event once it has been persisted and published. */
     public CompletableFuture<RunEvent> terminal() {
         return terminal;
+    }
+
+    /** The run as stored once it ended, if it has ended and its outcome was stored. */
+    public Optional<RunRecord> outcome() {
+        return Optional.ofNullable(outcome);
+    }
+
+    void recordOutcome(RunRecord stored) {
+        this.outcome = stored;
     }
 
     /**

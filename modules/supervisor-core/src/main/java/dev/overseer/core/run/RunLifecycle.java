@@ -6,6 +6,7 @@ import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
+import dev.overseer.core.store.RunRecord;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -67,11 +68,15 @@ public final class RunLifecycle {
         metrics.eventEmitted();
     }
 
-    /** Persists the terminal event and the run's outcome, waits until they are committed, then publishes. */
-    public void finish(ActiveRun run, RunEvent terminal, RunFinish outcome, String origin, Duration duration) {
+    /**
+     * Persists the terminal event and the run's outcome, waits until they are committed, then publishes;
+     * {@code stored} is the run as it now reads from the database.
+     */
+    public void finish(ActiveRun run, RunEvent terminal, RunFinish outcome, RunRecord stored, Duration duration) {
         writer.append(terminal);
         try {
             writer.finish(outcome).get(DURABILITY_WAIT_SECONDS, TimeUnit.SECONDS);
+            run.recordOutcome(stored);
         } catch (ExecutionException | TimeoutException e) {
             LOG.error("run {} ended but its outcome could not be stored; clients are told anyway", run.runId(), e);
         } catch (InterruptedException e) {
@@ -82,7 +87,7 @@ public final class RunLifecycle {
             registry.remove(run);
             run.publish(terminal);
             metrics.eventEmitted();
-            metrics.runFinished(origin, outcome.status().wire(), duration);
+            metrics.runFinished(stored.origin(), outcome.status().wire(), duration);
         }
     }
 }

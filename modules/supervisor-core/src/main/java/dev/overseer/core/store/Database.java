@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
@@ -56,11 +57,19 @@ public final class Database implements AutoCloseable {
         return jdbcUrl + ";WRITE_DELAY=0";
     }
 
-    /** Applies pending migrations; returns how many were applied. */
+    /**
+     * Applies pending migrations; returns how many were applied. One placeholder differs by database:
+     * {@code messagePositionCache}, how many message positions the sequence hands out per stored block.
+     * H2 shares one block among all sessions, in order, and stores the sequence (a costly commit) only when
+     * a block runs out; PostgreSQL gives each session a block of its own, so only 1 keeps positions in the
+     * order messages are inserted.
+     */
     public int migrate() {
+        boolean h2 = dataSource.getJdbcUrl().startsWith("jdbc:h2:");
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
+                .placeholders(Map.of("messagePositionCache", h2 ? "10000" : "1"))
                 .load()
                 .migrate();
         return result.migrationsExecuted;

@@ -247,12 +247,12 @@ public final class RunService {
     private AcceptedRun accepted(ExecutionContext context, ActiveRun run) {
         metrics.runStarted(context.origin().label());
         watchers.started(run);
-        return new AcceptedRun(run.runId(), run.threadId(), false, true);
+        return new AcceptedRun(run.runId(), run.threadId(), false, true, run);
     }
 
     private static AcceptedRun repeated(KeyedRun earlier, String fingerprint) {
         return new AcceptedRun(earlier.run().id(), earlier.run().threadId(), true,
-                fingerprint.equals(earlier.fingerprint()));
+                fingerprint.equals(earlier.fingerprint()), null);
     }
 
     /** What a keyed start asked for: a retry asks for the same; a different request reusing the key does not. */

@@ -33,6 +33,7 @@ import dev.overseer.core.tool.ToolSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -63,6 +64,7 @@ public final class Supervisor {
     private final StringBuilder partialOutput = new StringBuilder();
     private String content;
     private Instant acceptedAt;
+    private Instant startedAt;
     private TokenUsage usage;
     private int seq;
 
@@ -121,7 +123,8 @@ public final class Supervisor {
             finishStopped(stoppedEarly);
             return;
         }
-        lifecycle.started(context.runId(), clock.instant());
+        startedAt = clock.instant();
+        lifecycle.started(context.runId(), startedAt);
         try {
             List<ConversationItem> conversation = new ArrayList<>();
             if (model.usesHistory()) {
@@ -294,8 +297,17 @@ public final class Supervisor {
                 ? new MessageRecord(MessageId.generate(), context.threadId(), context.runId(),
                         MessageRecord.Role.ASSISTANT, output, now)
                 : null;
+        // The run as the database has it after the finish: times in milliseconds; never started counts as
+        // started when it finished.
+        RunRecord stored = new RunRecord(context.runId(), context.threadId(), context.userId(), agent.name(), status,
+                context.origin().label(), millis(acceptedAt), millis(startedAt == null ? now : startedAt), millis(now),
+                output, errorCode, errorMessage, usage);
         lifecycle.finish(stream, event, new RunFinish(context.runId(), context.threadId(), status, now, output,
-                errorCode, errorMessage, answer, usage), context.origin().label(), Duration.between(acceptedAt, now));
+                errorCode, errorMessage, answer, usage), stored, Duration.between(acceptedAt, now));
+    }
+
+    private static Instant millis(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.MILLIS);
     }
 
     private static long elapsedMillis(long startedNanos) {
