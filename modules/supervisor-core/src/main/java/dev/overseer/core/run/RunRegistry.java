@@ -78,9 +78,12 @@ public final class RunRegistry {
 
     /** Removes a finished run (whose thread is free again in the database) and gives back its owner's slot. */
     void remove(ActiveRun run) {
+        // Thread and slot first: whoever no longer finds the run here reads its end from the database, and may
+        // start the next run at once; it must find both free.
         heldThreads.remove(run.threadId(), run);
-        if (runs.remove(run.runId(), run)) {
+        if (runs.get(run.runId()) == run) {
             release(run.owner());
+            runs.remove(run.runId(), run);
         }
     }
 
