@@ -32,11 +32,26 @@ final class HttpCommand implements Callable<Integer> {
     @Option(names = "--no-websocket", description = "Skip the WebSocket comparison.")
     boolean noWebSocket;
 
+    @Option(names = "--ws-thread", defaultValue = "per-connection",
+            description = "Where the WebSocket comparison starts its runs: per-connection (on the thread its first "
+                    + "run created, the same work as the HTTP loops) or per-run (a new thread per run, as in "
+                    + "`load`) (default: ${DEFAULT-VALUE}).")
+    String wsThread;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds of HTTP then WebSocket (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    private boolean reuseThread() {
+        return switch (wsThread) {
+            case "per-connection" -> true;
+            case "per-run" -> false;
+            default -> throw new IllegalArgumentException("--ws-thread is per-connection or per-run, not " + wsThread);
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
+        boolean reuseThread = reuseThread();
         Machine machine = Machine.describe();
         List<WsLoad.Result> https = new ArrayList<>();
         List<WsLoad.Result> sockets = new ArrayList<>();
@@ -53,7 +68,7 @@ final class HttpCommand implements Callable<Integer> {
                     }
                     sockets.add(WsLoad.run(new WsLoad.Settings(WsLoad.Mode.OVERSEER, address, "/ws",
                             load.connections, load.warmup(), load.duration(), servers.clientThreads,
-                            i -> Map.of("Authorization", bearer[i])), server.process().pid()));
+                            i -> Map.of("Authorization", bearer[i]), reuseThread), server.process().pid()));
                 }
             }
             server.process().stop(Duration.ofSeconds(30));
@@ -62,7 +77,8 @@ final class HttpCommand implements Callable<Integer> {
         WsLoad.Result ws = sockets.isEmpty() ? null : median(sockets);
         System.out.println();
         System.out.println("http: " + load.connections + " client loops, " + load.warmupSeconds + " s warm-up, "
-                + load.durationSeconds + " s measured, " + rounds + " round(s); " + machine.line());
+                + load.durationSeconds + " s measured, " + rounds + " round(s), WebSocket runs on a thread "
+                + (reuseThread ? "per connection" : "per run") + "; " + machine.line());
         Report.Table table = new Report.Table("path", "runs/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
                 "server CPU", "client CPU", "other CPU");
         for (int i = 0; i < rounds; i++) {
@@ -98,7 +114,8 @@ final class HttpCommand implements Callable<Integer> {
             ObjectNode json = Json.object().put("benchmark", "http");
             machine.writeTo(json);
             json.putObject("settings").put("connections", load.connections).put("warmup_s", load.warmupSeconds)
-                    .put("duration_s", load.durationSeconds).put("rounds", rounds);
+                    .put("duration_s", load.durationSeconds).put("rounds", rounds)
+                    .put("websocket_thread", reuseThread ? "per-connection" : "per-run");
             json.set("http", Report.load(http, false));
             if (ws != null) {
                 json.set("websocket", Report.load(ws, false));

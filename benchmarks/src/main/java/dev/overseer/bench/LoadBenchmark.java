@@ -220,6 +220,6 @@ final class LoadBenchmark {
     private static WsLoad.Settings settings(Config config, WsLoad.Mode mode, InetSocketAddress address,
             IntFunction<Map<String, String>> headers) {
         return new WsLoad.Settings(mode, address, EchoServer.PATH, config.connections(), config.warmup(),
-                config.duration(), config.clientThreads(), headers);
+                config.duration(), config.clientThreads(), headers, false);
     }
 }

@@ -22,6 +22,7 @@ final class WsLoad {
     private static final byte[] START_FRAME = START_AGENT.getBytes(StandardCharsets.UTF_8);
     private static final byte[] ANSWER = "42".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CODE_FIELD = "\"code\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] THREAD_FIELD = "\"thread_id\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final long ERROR_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** What the client does with each answer. */
@@ -32,9 +33,13 @@ final class WsLoad {
         OVERSEER
     }
 
-    /** One load run: where, how many connections, how long, and the upgrade headers of connection {@code i}. */
+    /**
+     * One load run: where, how many connections, how long, and the upgrade headers of connection {@code i}.
+     * With {@code reuseThread} each Overseer connection starts its runs on the thread its first run created
+     * (as the HTTP load does on the thread each loop created), instead of a new thread per run.
+     */
     record Settings(Mode mode, InetSocketAddress address, String path, int connections, Duration warmup,
-            Duration duration, int clientThreads, IntFunction<Map<String, String>> headers) {
+            Duration duration, int clientThreads, IntFunction<Map<String, String>> headers, boolean reuseThread) {
     }
 
     /** What a load run measured; CPU is in cores (CPU seconds per second) over the window. */
@@ -154,6 +159,7 @@ final class WsLoad {
         private boolean closing;
         private boolean gone;
         private long sentAt;
+        private byte[] startFrame = START_FRAME;
 
         Driver(LoadStats stats) {
             this.stats = stats;
@@ -209,7 +215,12 @@ final class WsLoad {
                 stats.frames++;
             }
             switch (type) {
-                case RUN_ACCEPTED -> accepted = true;
+                case RUN_ACCEPTED -> {
+                    accepted = true;
+                    if (settings.reuseThread() && startFrame == START_FRAME) {
+                        startFrame = onThread(threadId(data, offset, length));
+                    }
+                }
                 case RUN_COMPLETED -> {
                     if (FrameType.indexOf(data, offset, offset + length, ANSWER) < 0) {
                         stats.error("run_completed_without_42");
@@ -256,7 +267,7 @@ final class WsLoad {
                 busy = true;
                 stats.sent++;
                 sentAt = System.nanoTime();
-                connection.sendText(START_FRAME);
+                connection.sendText(startFrame);
             } else {
                 finish();
             }
@@ -303,11 +314,29 @@ final class WsLoad {
     }
 
     private static String errorCode(byte[] data, int offset, int length) {
-        int at = FrameType.indexOf(data, offset, offset + length, CODE_FIELD);
-        if (at < 0) {
-            return "unknown";
+        return field(data, offset, length, CODE_FIELD, "unknown");
+    }
+
+    private static String threadId(byte[] data, int offset, int length) {
+        return field(data, offset, length, THREAD_FIELD, null);
+    }
+
+    /** The start frame of a run on this thread. */
+    private static byte[] onThread(String threadId) {
+        if (threadId == null) {
+            throw new IllegalStateException("run_accepted without a thread_id");
         }
-        int from = at + CODE_FIELD.length;
+        return ("{\"type\":\"start_agent\",\"thread_id\":\"" + threadId + "\",\"content\":\"What is 6*7?\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The string value of the first {@code "name":"…} in the frame, or {@code absent}. */
+    private static String field(byte[] data, int offset, int length, byte[] name, String absent) {
+        int at = FrameType.indexOf(data, offset, offset + length, name);
+        if (at < 0) {
+            return absent;
+        }
+        int from = at + name.length;
         int to = from;
         while (to < offset + length && data[to] != '"') {
             to++;

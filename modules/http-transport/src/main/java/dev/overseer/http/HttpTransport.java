@@ -11,6 +11,7 @@ import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.supervisor.RunService;
 import io.undertow.server.HttpHandler;
+import io.undertow.io.AsyncSenderImpl;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
@@ -24,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -244,10 +246,21 @@ public final class HttpTransport {
         send(exchange, status, JSON, Json.write(body));
     }
 
+    /**
+     * Sends the response. From a virtual thread the exchange is handed back to its I/O thread, which writes
+     * the response (without blocking) and completes the exchange: completed on another thread, Undertow's
+     * read listener spins on the connection's next request until that thread finishes, and a virtual
+     * thread may wait long for a carrier.
+     */
     private static void send(HttpServerExchange exchange, int status, String contentType, String body) {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
-        exchange.getResponseSender().send(body, StandardCharsets.UTF_8);
+        if (exchange.isInIoThread()) {
+            exchange.getResponseSender().send(body, StandardCharsets.UTF_8);
+            return;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8));
+        exchange.dispatch(exchange.getIoThread(), () -> new AsyncSenderImpl(exchange).send(bytes));
     }
 
     private void sendProblem(HttpServerExchange exchange, ApiProblem problem) {
