@@ -18,6 +18,7 @@ import dev.overseer.core.run.RunRejectedException.Reason;
 import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
+import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.supervisor.CoreHarness.Started;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -402,5 +403,65 @@ class RunServiceTest {
                     .isEqualTo(6 + cancelled.events().size());
             assertThat(core.meters.get("overseer.runs.active").gauge().value()).isZero();
         });
+    }
+
+    @Test
+    void startAsync_completesOnceTheRunIsStored_withItsLiveStream() throws Exception {
+        ExecutionContext context = context("alice", ThreadId.generate());
+
+        AcceptedRun accepted = core.service.startAsync(context, new RunStart("What is 6*7?", null, true))
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(core.runs.find(ALICE, accepted.runId())).isPresent();
+        assertThat(core.threads.find(ALICE, context.threadId())).isPresent();
+        assertThat(accepted.live().runId()).isEqualTo(accepted.runId());
+        RunEvent terminal = accepted.live().terminal().get(10, TimeUnit.SECONDS);
+        assertThat(terminal.type()).isEqualTo("run_completed");
+    }
+
+    @Test
+    void outcome_ofAFinishedRun_isTheRunAsStored() throws Exception {
+        AcceptedRun completed = core.service.start(context("alice", ThreadId.generate()),
+                new RunStart("What is 6*7?", null, true));
+        AcceptedRun cancelled = core.service.start(context("alice", ThreadId.generate()),
+                new RunStart("wait 30 seconds", null, true));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> core.runs.find(ALICE, cancelled.runId()).orElseThrow().status() == RunStatus.RUNNING);
+        core.service.cancel(ALICE, cancelled.runId());
+
+        for (AcceptedRun run : List.of(completed, cancelled)) {
+            run.live().terminal().get(10, TimeUnit.SECONDS);
+            assertThat(run.live().outcome()).contains(core.runs.find(ALICE, run.runId()).orElseThrow());
+        }
+        assertThat(cancelled.live().outcome().orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
+    }
+
+    @Test
+    void deleteThread_whileARunHoldsIt_isBusy_andDeletesOnceTheRunEnded() throws Exception {
+        ThreadId thread = ThreadId.generate();
+        Started run = start("alice", thread, "wait 30 seconds", true);
+
+        assertThat(core.service.deleteThread(ALICE, thread)).isEqualTo(ThreadStore.Deletion.BUSY);
+        assertThat(core.service.deleteThread(BOB, thread)).isEqualTo(ThreadStore.Deletion.NOT_FOUND);
+
+        core.service.cancel(ALICE, run.runId());
+        run.awaitTerminal();
+        assertThat(core.service.deleteThread(ALICE, thread)).isEqualTo(ThreadStore.Deletion.DELETED);
+        assertThat(core.threads.find(ALICE, thread)).isEmpty();
+        assertThat(core.runs.find(ALICE, run.runId())).isEmpty();
+    }
+
+    @Test
+    void start_onAThreadBeingDeleted_isBusy() {
+        ThreadId thread = ThreadId.generate();
+        start("alice", thread, "hello", true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> core.registry.activeCount(ALICE) == 0);
+        assertThat(core.registry.beginDeletion(thread)).isTrue();
+        try {
+            assertThat(rejectionOf(() -> start("alice", thread, "hello", false))).isEqualTo(Reason.THREAD_BUSY);
+        } finally {
+            core.registry.endDeletion(thread);
+        }
+        assertThat(core.registry.activeCount(ALICE)).isZero();
     }
 }
