@@ -1,6 +1,8 @@
 package dev.overseer.core.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,9 +14,15 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-/** The one JSON mapper of the process (thread-safe once built) and the RFC 3339 timestamp format. */
+/**
+ * The one JSON mapper of the process (thread-safe once built) and the RFC 3339 timestamp format. Its
+ * buffers are recycled through one shared pool: Jackson's default pool is per thread, and events are
+ * encoded on virtual threads that each live for one run, so every event allocated fresh buffers.
+ */
 public final class Json {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final DateTimeFormatter RFC_3339_MILLIS =
