@@ -10,15 +10,11 @@ import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +31,7 @@ import org.junit.jupiter.api.Timeout;
 class EventWriterTest {
     private static final UserId ALICE = new UserId("alice");
 
-    private final Database database = Database.open(new DatabaseSettings(
-            "jdbc:h2:mem:writer-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4), new SimpleMeterRegistry());
+    private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
     private final ThreadStore threads = new ThreadStore(database.jdbi());
     private final MessageStore messages = new MessageStore(database.jdbi());
     private final RunStore runs = new RunStore(database.jdbi(), threads, messages, Clock.systemUTC());
@@ -52,17 +47,11 @@ class EventWriterTest {
     }
 
     @AfterEach
-    void close() throws SQLException {
+    void close() {
         if (writer != null) {
             writer.close();
         }
-        try (Connection connection = database.dataSource().getConnection();
-                Statement statement = connection.createStatement()) {
-            statement.execute("SHUTDOWN");
-        } catch (SQLException closedByShutdown) {
-            // H2 closes the connection it shut down with.
-        }
-        database.close();
+        InMemoryDatabases.close(database);
     }
 
     private static Instant now() {

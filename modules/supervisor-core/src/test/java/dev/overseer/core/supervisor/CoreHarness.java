@@ -17,8 +17,8 @@ import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.Database;
-import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.store.EventStore;
+import dev.overseer.core.store.InMemoryDatabases;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunStore;
@@ -29,9 +29,6 @@ import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.WaitTool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -84,8 +80,7 @@ final class CoreHarness implements AutoCloseable {
 
     /** {@code startsPerSecond} and {@code startBurst}: the per-user start rate limit (generous unless a test says). */
     CoreHarness(ChatModel model, Duration shutdownGrace, double startsPerSecond, int startBurst) {
-        database = Database.open(new DatabaseSettings(
-                "jdbc:h2:mem:test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4), meters);
+        database = InMemoryDatabases.open("test", meters);
         database.migrate();
         threads = new ThreadStore(database.jdbi());
         messages = new MessageStore(database.jdbi());
@@ -160,13 +155,6 @@ final class CoreHarness implements AutoCloseable {
             run.terminal().get(10, TimeUnit.SECONDS);
         }
         writer.close();
-        try (Connection connection = database.dataSource().getConnection();
-                Statement statement = connection.createStatement()) {
-            // The named in-memory database outlives the pool (DB_CLOSE_DELAY=-1) unless it is shut down.
-            statement.execute("SHUTDOWN");
-        } catch (SQLException closedByShutdown) {
-            // H2 closes the connection it shut down with; nothing is left to release.
-        }
-        database.close();
+        InMemoryDatabases.close(database);
     }
 }
