@@ -98,9 +98,9 @@ public final class RunService {
 
     /**
      * Admits and starts a run for the caller and thread of {@code context}. On return the run and the
-     * user's message are stored and the run executes on its own virtual thread; follow it with
-     * {@link #follow}. A start whose idempotency key the caller already used returns that earlier run
-     * ({@code repeated}) and starts nothing.
+     * user's message are stored and the run executes on its own virtual thread (it may already have
+     * ended); follow it through {@link AcceptedRun#live}. A start whose idempotency key the caller already
+     * used returns that earlier run ({@code repeated}) and starts nothing.
      */
     public AcceptedRun start(ExecutionContext context, RunStart start) {
         try {
@@ -112,7 +112,8 @@ public final class RunService {
 
     /**
      * {@link #start} for a caller that must not wait for the database: a refused start throws at once; the
-     * future completes, off the caller's thread, once the run is stored (it may already be executing).
+     * future completes once the run is stored (it may already be executing), off the caller's thread for
+     * a start without an idempotency key, which joins the event writer's next group commit.
      */
     public CompletableFuture<AcceptedRun> startAsync(ExecutionContext context, RunStart start) {
         if (start.idempotencyKey() == null) {
