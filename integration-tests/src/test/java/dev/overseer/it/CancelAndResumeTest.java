@@ -206,8 +206,6 @@ class CancelAndResumeTest {
     }
 
     private static WsClient connect(String user) {
-        WsClient client = WsClient.connect(server, server.token(user));
-        assertThat(type(client.next())).isEqualTo("connection_established");
-        return client;
+        return WsClient.established(server, user);
     }
 }

@@ -1,7 +1,6 @@
 package dev.overseer.it;
 
 import static dev.overseer.it.Frames.assertComplete;
-import static dev.overseer.it.Frames.type;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -135,8 +134,6 @@ class IdempotentStartTest {
     }
 
     private static WsClient connect(String user) {
-        WsClient client = WsClient.connect(server, server.token(user));
-        assertThat(type(client.next())).isEqualTo("connection_established");
-        return client;
+        return WsClient.established(server, user);
     }
 }

@@ -128,8 +128,6 @@ class SubscribeTest {
     }
 
     private static WsClient connect(String user) {
-        WsClient client = WsClient.connect(server, server.token(user));
-        assertThat(type(client.next())).isEqualTo("connection_established");
-        return client;
+        return WsClient.established(server, user);
     }
 }

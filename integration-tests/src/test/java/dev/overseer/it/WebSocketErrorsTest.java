@@ -287,11 +287,7 @@ class WebSocketErrorsTest {
     }
 
     private static WsClient connect(String user) {
-        WsClient client = WsClient.connect(server, server.token(user));
-        JsonNode hello = client.next();
-        assertThat(hello.path("type").asText()).isEqualTo("connection_established");
-        assertThat(hello.path("user_id").asText()).isEqualTo(user);
-        return client;
+        return WsClient.established(server, user);
     }
 
     /** A ping gets its pong, and a new run starts and completes, on the same socket. */

@@ -1,5 +1,7 @@
 package dev.overseer.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -32,6 +34,15 @@ final class WsClient implements AutoCloseable {
     static WsClient connect(TestServer server, String token) {
         return new WsClient(HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token)
                 .connectTimeout(Duration.ofSeconds(5)), server.ws());
+    }
+
+    /** Connects as {@code user} and reads the {@code connection_established} frame, which must name the user. */
+    static WsClient established(TestServer server, String user) {
+        WsClient client = connect(server, server.token(user));
+        JsonNode hello = client.next();
+        assertThat(hello.path("type").asText()).isEqualTo("connection_established");
+        assertThat(hello.path("user_id").asText()).isEqualTo(user);
+        return client;
     }
 
     /** Connects the way browsers do: the token as a {@code bearer.<jwt>} subprotocol. */

@@ -143,24 +143,17 @@ public final class EventWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        RuntimeException failure = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 commit(batch);
                 batch.succeeded();
                 return;
             } catch (RuntimeException e) {
-                failure = e;
                 LOG.warn("writing a batch of {} operations failed (attempt {} of {})", ops.size(), attempt, ATTEMPTS, e);
                 Thread.sleep(100L * attempt);
             }
         }
-        if (batch.runs().size() == 1) {
-            LOG.error("gave up writing run {}", batch.runs().iterator().next(), failure);
-            batch.failed(failure);
-            return;
-        }
-        // One run's bad row (say, an idempotency key another process took) must not sink the others.
+        // One run's bad row (say, a claim on a thread another process took) must not sink the others.
         Map<RunId, List<Op>> perRun = new LinkedHashMap<>();
         for (Op op : ops) {
             RunId run = runOf(op);
@@ -230,15 +223,6 @@ public final class EventWriter implements AutoCloseable {
 
         boolean isEmpty() {
             return admissions.isEmpty() && events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
-        }
-
-        /** Every run the batch touches. */
-        Set<RunId> runs() {
-            Set<RunId> all = new HashSet<>(admittedRuns);
-            events.forEach(event -> all.add(event.runId()));
-            all.addAll(started.keySet());
-            all.addAll(finishedByRun.keySet());
-            return all;
         }
 
         List<RunFinish> outcomes() {

@@ -49,8 +49,8 @@ public final class RunStore {
     }
 
     /**
-     * In one transaction of its own: creates the thread if the admission brings one, makes the run the
-     * thread's active run, stores the run as queued (with the idempotency key, if any) and the user's
+     * In one transaction of its own: makes the run the thread's active run (creating the thread if the
+     * admission brings one), stores the run as queued with its idempotency key, if any, and the user's
      * message. Nothing is stored unless admitted. Starts without a key are admitted by the
      * {@link EventWriter}'s group commit instead ({@link #admitAll}).
      */
@@ -58,10 +58,11 @@ public final class RunStore {
         try {
             return jdbi.inTransaction(handle -> {
                 RunRecord run = admission.run();
-                if (admission.newThread() != null) {
-                    threads.insert(handle, List.of(admission.newThread()));
-                }
-                if (!threads.claim(handle, run.userId(), run.threadId(), run.id(), run.createdAt().toEpochMilli())) {
+                ThreadRecord thread = admission.newThread();
+                if (thread != null) {
+                    threads.insert(handle, List.of(new ThreadRecord(thread.id(), thread.userId(), thread.title(),
+                            thread.metadataJson(), run.id(), thread.createdAt(), run.createdAt())));
+                } else if (!threads.claim(handle, List.of(claimOf(run, run.id(), run.createdAt())))[0]) {
                     boolean exists = threads.find(handle, run.userId(), run.threadId()).isPresent();
                     handle.rollback();
                     return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
@@ -89,11 +90,17 @@ public final class RunStore {
         }
     }
 
+    /** The claim of an existing thread by {@code run}: held by {@code holder} (null: free again), touched at. */
+    private static ThreadRecord claimOf(RunRecord run, RunId holder, Instant touched) {
+        return new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched);
+    }
+
     /**
      * Stores admissions without an idempotency key on an open handle, one JDBC batch per statement: new
-     * threads, the claims of existing threads, the runs, the users' messages (in admission order). The caller
-     * has made sure no other run holds those threads. A run that already started or finished by now is stored as it is now:
-     * running, or finished with its thread free again (its assistant message is left to {@link #finish}).
+     * threads, the claims of existing threads, the runs, the users' messages (in admission order). The
+     * caller holds those threads, so each claim must take; one that does not fails the whole batch. A run
+     * that already started or finished by now is stored as it is now: running, or finished with its thread
+     * free again (its assistant message is left to {@link #finish}).
      */
     void admitAll(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
             Map<RunId, RunFinish> finished) {
@@ -116,12 +123,17 @@ public final class RunStore {
                 newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
                         holder, thread.createdAt(), touched));
             } else {
-                claimed.add(new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched));
+                claimed.add(claimOf(run, holder, touched));
             }
             questions.add(admission.userMessage());
         }
         threads.insert(handle, newThreads);
-        threads.claimAll(handle, claimed);
+        boolean[] took = threads.claim(handle, claimed);
+        for (int i = 0; i < took.length; i++) {
+            if (!took[i]) {
+                throw new IllegalStateException("thread " + claimed.get(i).id().value() + " is gone or not free");
+            }
+        }
         insertRuns(handle, admissions, started, finished);
         messages.insert(handle, questions);
     }

@@ -62,28 +62,13 @@ public final class ThreadStore {
     }
 
     /**
-     * Makes {@code run} the thread's one active run, and touches the thread. False when the thread is
-     * absent, another user's, or already busy.
+     * In one JDBC batch, gives each thread its {@code activeRunId} (none for a run that already finished) and
+     * its {@code updatedAt}, if the thread is the user's and free. Returns, per claim, whether it took.
      */
-    boolean claim(Handle handle, UserId user, ThreadId id, RunId run, long nowMillis) {
-        return handle.createUpdate("""
-                UPDATE threads SET active_run_id = :run, updated_at = :now
-                WHERE id = :id AND user_id = :user AND active_run_id IS NULL""")
-                .bind("run", run.value())
-                .bind("now", nowMillis)
-                .bind("id", id.value())
-                .bind("user", user.value())
-                .execute() == 1;
-    }
-
-    /**
-     * In one JDBC batch, gives each thread its {@code activeRunId} (a run that finished in the meantime gives
-     * none) and its {@code updatedAt}. The caller already holds the threads, so each must be free; one that
-     * is not (or is gone) fails the whole batch.
-     */
-    void claimAll(Handle handle, List<ThreadRecord> claims) {
+    boolean[] claim(Handle handle, List<ThreadRecord> claims) {
+        boolean[] took = new boolean[claims.size()];
         if (claims.isEmpty()) {
-            return;
+            return took;
         }
         PreparedBatch batch = handle.prepareBatch("""
                 UPDATE threads SET active_run_id = :run, updated_at = :now
@@ -97,10 +82,9 @@ public final class ThreadStore {
         }
         int[] changed = batch.execute();
         for (int i = 0; i < changed.length; i++) {
-            if (changed[i] != 1) {
-                throw new IllegalStateException("thread " + claims.get(i).id().value() + " is gone or not free");
-            }
+            took[i] = changed[i] == 1;
         }
+        return took;
     }
 
     /** Frees the threads of finished runs (and touches them), in one JDBC batch. */

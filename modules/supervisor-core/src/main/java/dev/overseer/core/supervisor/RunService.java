@@ -176,12 +176,9 @@ public final class RunService {
             // Registered before it is stored: whoever finds this run by its idempotency key from then on (a
             // retry racing this start) must find its live stream too, not an empty stored history.
             registry.add(stream);
+            // A start with the same key as one holding the thread never gets here: starts with one key are
+            // admitted one at a time, and the later one finds the earlier by its key above.
             if (!registry.holdThread(stream)) {
-                // A concurrent start with the same key (in another process) may hold the thread: a repeat.
-                Optional<KeyedRun> racer = key == null ? Optional.empty() : runs.findByIdempotencyKey(user, key);
-                if (racer.isPresent()) {
-                    return CompletableFuture.completedFuture(repeated(racer.get(), fingerprint));
-                }
                 if (threads.find(user, context.threadId()).isEmpty()) {
                     throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 }
