@@ -4,6 +4,7 @@ import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunStore;
+import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.CorsPolicy;
 import dev.overseer.http.EdgeHandler;
@@ -35,6 +36,7 @@ public final class OverseerServer implements AutoCloseable {
     private final RunStore runs;
     private final RunService runService;
     private final EventWriter eventWriter;
+    private final ThreadListing threadListing;
     private final WebSocketTransport webSockets;
     private final HttpTransport http;
     private final XnioWorker worker;
@@ -48,13 +50,14 @@ public final class OverseerServer implements AutoCloseable {
 
     @Inject
     OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
-            EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
+            EventWriter eventWriter, ThreadListing threadListing, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
             ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model) {
         this.config = config;
         this.database = database;
         this.runs = runs;
         this.runService = runService;
         this.eventWriter = eventWriter;
+        this.threadListing = threadListing;
         this.webSockets = webSockets;
         this.http = http;
         this.worker = worker;
@@ -98,6 +101,10 @@ public final class OverseerServer implements AutoCloseable {
         if (applied > 0) {
             LOG.info("applied {} database migrations", applied);
         }
+        int repaired = threadListing.recover();
+        if (repaired > 0) {
+            LOG.warn("the previous process did not stop cleanly: rebuilt {} rows of the thread listing", repaired);
+        }
         int interrupted = runs.failInterrupted();
         if (interrupted > 0) {
             LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
@@ -135,6 +142,7 @@ public final class OverseerServer implements AutoCloseable {
         }
         http.shutdown();
         eventWriter.close();
+        threadListing.close();
         if (model instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

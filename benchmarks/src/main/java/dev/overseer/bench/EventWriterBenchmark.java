@@ -18,6 +18,7 @@ import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadRecord;
+import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.store.ThreadStore;
 import com.fasterxml.jackson.databind.node.LongNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -74,6 +75,7 @@ public class EventWriterBenchmark {
     private Database database;
     private RunStore runs;
     private EventWriter writer;
+    private ThreadListing listing;
     private List<PreparedRun> prepared;
     private final ThreadMXBean threadCpu = ManagementFactory.getThreadMXBean();
     private final OperatingSystemMXBean processCpu =
@@ -93,7 +95,8 @@ public class EventWriterBenchmark {
                 new SimpleMeterRegistry());
         database.migrate();
         Jdbi jdbi = database.jdbi();
-        runs = new RunStore(jdbi, new ThreadStore(jdbi), new MessageStore(jdbi), Clock.systemUTC());
+        listing = new ThreadListing(jdbi);
+        runs = new RunStore(jdbi, new ThreadStore(jdbi, listing), new MessageStore(jdbi), Clock.systemUTC());
         writer = new EventWriter(jdbi, runs);
     }
 
@@ -138,6 +141,7 @@ public class EventWriterBenchmark {
     @TearDown(Level.Trial)
     public void closeDatabase() throws IOException {
         writer.close();
+        listing.close();
         database.close();
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());

@@ -17,14 +17,16 @@ public final class ThreadStore {
     private static final ThreadMapper MAPPER = new ThreadMapper();
 
     private final Jdbi jdbi;
+    private final ThreadListing listing;
 
     @Inject
-    public ThreadStore(Jdbi jdbi) {
+    public ThreadStore(Jdbi jdbi, ThreadListing listing) {
         this.jdbi = jdbi;
+        this.listing = listing;
     }
 
     public void insert(ThreadRecord thread) {
-        jdbi.useHandle(handle -> insert(handle, List.of(thread)));
+        jdbi.useTransaction(handle -> insert(handle, List.of(thread)));
     }
 
     /** Inserts threads, each with its active run (if any), in one JDBC batch. */
@@ -32,6 +34,7 @@ public final class ThreadStore {
         if (threads.isEmpty()) {
             return;
         }
+        listing.changed(handle, threads.stream().map(ThreadRecord::id).toList(), true);
         PreparedBatch batch = handle.prepareBatch("""
                 INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
                 VALUES (:id, :user, :title, :metadata, :run, :created, :updated)""");
@@ -70,6 +73,7 @@ public final class ThreadStore {
         if (claims.isEmpty()) {
             return took;
         }
+        listing.changed(handle, claims.stream().map(ThreadRecord::id).toList(), false);
         PreparedBatch batch = handle.prepareBatch("""
                 UPDATE threads SET active_run_id = :run, updated_at = :now
                 WHERE id = :id AND user_id = :user AND active_run_id IS NULL""");
@@ -89,6 +93,7 @@ public final class ThreadStore {
 
     /** Frees the threads of finished runs (and touches them), in one JDBC batch. */
     void release(Handle handle, List<RunFinish> finished) {
+        listing.changed(handle, finished.stream().map(RunFinish::threadId).toList(), false);
         PreparedBatch batch = handle.prepareBatch("""
                 UPDATE threads SET active_run_id = NULL, updated_at = :now
                 WHERE id = :id AND active_run_id = :run""");
@@ -128,7 +133,11 @@ public final class ThreadStore {
                     .bind("id", id.value())
                     .bind("user", user.value())
                     .execute();
-            return changed == 0 ? Optional.<ThreadRecord>empty() : find(handle, user, id);
+            if (changed == 0) {
+                return Optional.<ThreadRecord>empty();
+            }
+            listing.changed(handle, List.of(id), false);
+            return find(handle, user, id);
         });
     }
 
@@ -150,17 +159,23 @@ public final class ThreadStore {
         });
     }
 
-    /** The user's threads, most recently updated first. */
+    /**
+     * The user's threads, most recently updated first, as of every thread change committed before the call
+     * (it waits for the listing to catch up, ADR 0012).
+     */
     public Page<ThreadRecord> list(UserId user, String cursor, int limit) {
+        listing.catchUp();
         return jdbi.withHandle(handle -> {
             var query = cursor == null
                     ? handle.createQuery("""
-                            SELECT * FROM threads WHERE user_id = :user
-                            ORDER BY updated_at DESC, id DESC LIMIT :limit""")
+                            SELECT t.*, l.updated_at AS listed_at FROM thread_listing l
+                            JOIN threads t ON t.id = l.thread_id WHERE l.user_id = :user
+                            ORDER BY l.updated_at DESC, l.thread_id DESC LIMIT :limit""")
                     : handle.createQuery("""
-                            SELECT * FROM threads WHERE user_id = :user
-                              AND (updated_at < :updated OR (updated_at = :updated AND id < :id))
-                            ORDER BY updated_at DESC, id DESC LIMIT :limit""");
+                            SELECT t.*, l.updated_at AS listed_at FROM thread_listing l
+                            JOIN threads t ON t.id = l.thread_id WHERE l.user_id = :user
+                              AND (l.updated_at < :updated OR (l.updated_at = :updated AND l.thread_id < :id))
+                            ORDER BY l.updated_at DESC, l.thread_id DESC LIMIT :limit""");
             if (cursor != null) {
                 String key = Cursors.decode(cursor);
                 int bar = key.indexOf('|');
@@ -173,13 +188,20 @@ public final class ThreadStore {
                     throw new InvalidCursorException();
                 }
             }
-            List<ThreadRecord> rows = query.bind("user", user.value()).bind("limit", limit + 1).map(MAPPER).list();
+            List<Listed> rows = query.bind("user", user.value())
+                    .bind("limit", limit + 1)
+                    .map((rs, ctx) -> new Listed(MAPPER.map(rs, ctx), rs.getLong("listed_at")))
+                    .list();
+            List<ThreadRecord> threads = rows.stream().limit(limit).map(Listed::thread).toList();
             if (rows.size() <= limit) {
-                return new Page<>(rows, null);
+                return new Page<>(threads, null);
             }
-            ThreadRecord last = rows.get(limit - 1);
-            return new Page<>(rows.subList(0, limit),
-                    Cursors.encode(last.updatedAt().toEpochMilli() + "|" + last.id().value()));
+            Listed last = rows.get(limit - 1);
+            return new Page<>(threads, Cursors.encode(last.listedAt() + "|" + last.thread().id().value()));
         });
+    }
+
+    /** A thread as listed: its place in the listing is its update time as the listing last copied it. */
+    private record Listed(ThreadRecord thread, long listedAt) {
     }
 }

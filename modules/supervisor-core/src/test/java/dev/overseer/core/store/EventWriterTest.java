@@ -32,7 +32,8 @@ class EventWriterTest {
     private static final UserId ALICE = new UserId("alice");
 
     private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
-    private final ThreadStore threads = new ThreadStore(database.jdbi());
+    private final ThreadListing listing = new ThreadListing(database.jdbi());
+    private final ThreadStore threads = new ThreadStore(database.jdbi(), listing);
     private final MessageStore messages = new MessageStore(database.jdbi());
     private final RunStore runs = new RunStore(database.jdbi(), threads, messages, Clock.systemUTC());
     private final EventStore events = new EventStore(database.jdbi());
@@ -51,6 +52,7 @@ class EventWriterTest {
         if (writer != null) {
             writer.close();
         }
+        listing.close();
         InMemoryDatabases.close(database);
     }
 

@@ -1,0 +1,223 @@
+package dev.overseer.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+import dev.overseer.context.UserId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The thread listing behind {@code GET /api/threads} (ADR 0012): written in the background, yet a listing
+ * shows every change committed before it; rebuilt at start after an unclean stop.
+ */
+@Timeout(30)
+class ThreadListingTest {
+    private static final UserId ALICE = new UserId("alice");
+    private static final UserId BOB = new UserId("bob");
+    /** Long enough that only a reader's request, never the timer, writes the listing within a test. */
+    private static final Duration NEVER = Duration.ofHours(1);
+
+    private final Database database = InMemoryDatabases.open("listing", new SimpleMeterRegistry());
+    private ThreadListing listing;
+    private ThreadStore threads;
+
+    private ThreadStore threads(Duration interval) {
+        database.migrate();
+        listing = new ThreadListing(database.jdbi(), interval);
+        listing.recover();
+        threads = new ThreadStore(database.jdbi(), listing);
+        return threads;
+    }
+
+    @AfterEach
+    void close() {
+        if (listing != null) {
+            listing.close();
+        }
+        InMemoryDatabases.close(database);
+    }
+
+    private static ThreadRecord thread(UserId user, long updatedAt) {
+        Instant at = Instant.ofEpochMilli(updatedAt);
+        return new ThreadRecord(ThreadId.generate(), user, null, "{}", null, at, at);
+    }
+
+    private static List<ThreadId> ids(Page<ThreadRecord> page) {
+        return page.items().stream().map(ThreadRecord::id).toList();
+    }
+
+    private int listedRows() {
+        return database.jdbi().withHandle(handle ->
+                handle.createQuery("SELECT COUNT(*) FROM thread_listing").mapTo(Integer.class).one());
+    }
+
+    @Test
+    void aListing_showsEveryThreadChangeCommittedBeforeIt_newestFirst() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord first = thread(ALICE, 1_000);
+        ThreadRecord second = thread(ALICE, 2_000);
+        ThreadRecord bobs = thread(BOB, 3_000);
+        store.insert(first);
+        store.insert(second);
+        store.insert(bobs);
+        assertThat(listedRows()).isZero(); // nothing written yet: the listing thread was not asked
+
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(second.id(), first.id());
+        assertThat(ids(store.list(BOB, null, 10))).containsExactly(bobs.id());
+
+        store.update(ALICE, first.id(), "renamed", false, null, 4_000).orElseThrow();
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(first.id(), second.id());
+        assertThat(store.list(ALICE, null, 10).items().get(0).title()).isEqualTo("renamed");
+    }
+
+    @Test
+    void runsOnAThread_moveItUpWhenClaimedAndWhenReleased() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord older = thread(ALICE, 1_000);
+        ThreadRecord newer = thread(ALICE, 2_000);
+        store.insert(older);
+        store.insert(newer);
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(newer.id(), older.id());
+
+        RunId run = RunId.generate();
+        database.jdbi().useTransaction(handle -> assertThat(store.claim(handle, List.of(new ThreadRecord(older.id(),
+                ALICE, null, null, run, null, Instant.ofEpochMilli(3_000))))).containsExactly(true));
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(older.id(), newer.id());
+
+        database.jdbi().useTransaction(handle -> store.claim(handle, List.of(new ThreadRecord(newer.id(), ALICE, null,
+                null, RunId.generate(), null, Instant.ofEpochMilli(4_000)))));
+        database.jdbi().useTransaction(handle -> store.release(handle, List.of(new RunFinish(run, older.id(),
+                RunStatus.COMPLETED, Instant.ofEpochMilli(5_000), "42", null, null, null))));
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(older.id(), newer.id());
+        assertThat(store.list(ALICE, null, 10).items().get(0).updatedAt()).isEqualTo(Instant.ofEpochMilli(5_000));
+    }
+
+    @Test
+    void aRolledBackChange_isNotListed_andAChangeOutsideATransactionIsRefusedBeforeItIsWritten() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord kept = thread(ALICE, 1_000);
+        store.insert(kept);
+        assertThatThrownBy(() -> database.jdbi().useTransaction(handle -> {
+            store.insert(handle, List.of(thread(ALICE, 2_000)));
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(kept.id());
+        assertThatThrownBy(() -> database.jdbi().useHandle(handle -> store.insert(handle, List.of(thread(ALICE, 3_000)))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("transaction");
+        int stored = database.jdbi().withHandle(handle -> handle.createQuery("SELECT COUNT(*) FROM threads")
+                .mapTo(Integer.class).one());
+        assertThat(stored).isEqualTo(1);
+    }
+
+    @Test
+    void aThreadDeletedWhilePending_isNeitherListedNorAnError() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord doomed = thread(ALICE, 1_000);
+        ThreadRecord kept = thread(ALICE, 2_000);
+        store.insert(doomed);
+        store.insert(kept);
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(kept.id(), doomed.id());
+
+        store.update(ALICE, doomed.id(), "touched", false, null, 3_000).orElseThrow();
+        assertThat(store.delete(ALICE, doomed.id())).isEqualTo(ThreadStore.Deletion.DELETED);
+
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(kept.id());
+        assertThat(listedRows()).isEqualTo(1);
+    }
+
+    @Test
+    void pagesFollowTheListingsOrder_withTheCursorOfTheLastRow() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord a = thread(ALICE, 1_000);
+        ThreadRecord b = thread(ALICE, 2_000);
+        ThreadRecord c = thread(ALICE, 2_000);
+        for (ThreadRecord thread : List.of(a, b, c)) {
+            store.insert(thread);
+        }
+        // Same updated_at: the greater id comes first.
+        boolean cFirst = c.id().value().compareTo(b.id().value()) > 0;
+        Page<ThreadRecord> first = store.list(ALICE, null, 2);
+        assertThat(ids(first)).containsExactly(cFirst ? c.id() : b.id(), cFirst ? b.id() : c.id());
+        Page<ThreadRecord> second = store.list(ALICE, first.nextCursor(), 2);
+        assertThat(ids(second)).containsExactly(a.id());
+        assertThat(second.nextCursor()).isNull();
+    }
+
+    @Test
+    void pendingThreads_areWrittenByTheListingThreadWithoutAReader() throws Exception {
+        ThreadStore store = threads(Duration.ofMillis(20));
+        store.insert(thread(ALICE, 1_000));
+        store.insert(thread(BOB, 2_000));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (listedRows() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(listedRows()).isEqualTo(2);
+    }
+
+    @Test
+    void aCleanStop_leavesTheListingInSync_andTheNextStartRepairsNothing() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord thread = thread(ALICE, 1_000);
+        store.insert(thread);
+        listing.close(); // writes what is pending
+
+        ThreadListing next = new ThreadListing(database.jdbi(), NEVER);
+        try {
+            assertThat(next.recover()).isZero();
+            assertThat(ids(new ThreadStore(database.jdbi(), next).list(ALICE, null, 10))).containsExactly(thread.id());
+        } finally {
+            next.close();
+        }
+    }
+
+    @Test
+    void aStartAfterAnUncleanStop_rebuildsTheListingFromThreads() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord listed = thread(ALICE, 1_000);
+        ThreadRecord stale = thread(ALICE, 2_000);
+        store.insert(listed);
+        store.insert(stale);
+        store.list(ALICE, null, 10); // both written
+        // What a crash can leave: a change and a new thread committed, still pending in memory, now lost.
+        database.jdbi().useHandle(handle -> {
+            handle.execute("UPDATE threads SET updated_at = 5000 WHERE id = ?", stale.id().value());
+            handle.execute("INSERT INTO threads (id, user_id, metadata, created_at, updated_at) VALUES (?, ?, '{}', 4000, 4000)",
+                    "thr_lost", ALICE.value());
+        });
+
+        ThreadListing afterCrash = new ThreadListing(database.jdbi(), NEVER);
+        try {
+            assertThat(afterCrash.recover()).isEqualTo(3); // the stale row deleted, it and the lost one inserted
+            assertThat(ids(new ThreadStore(database.jdbi(), afterCrash).list(ALICE, null, 10)))
+                    .containsExactly(stale.id(), new ThreadId("thr_lost"), listed.id());
+            assertThat(afterCrash.recover()).isZero(); // marked out of sync while running, but nothing to repair
+        } finally {
+            afterCrash.close();
+        }
+    }
+
+    @Test
+    void upgrading_listsTheThreadsThatExistedBefore() {
+        org.flywaydb.core.Flyway.configure().dataSource(database.dataSource()).locations("classpath:db/migration")
+                .placeholders(Map.of("messagePositionCache", "1")).target("7").load().migrate();
+        database.jdbi().useHandle(handle -> handle.execute(
+                "INSERT INTO threads (id, user_id, metadata, created_at, updated_at) VALUES ('thr_old', 'alice', '{}', 1, 7)"));
+
+        ThreadStore store = threads(NEVER);
+
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(new ThreadId("thr_old"));
+        assertThat(listing.recover()).isZero();
+    }
+}
