@@ -97,15 +97,17 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--duration", defaultValue = "10", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
         double durationSeconds;
 
-        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds, not counted (default: ${DEFAULT-VALUE}).")
-        double warmupSeconds;
+        @Option(names = "--warmup", defaultValue = "auto", description = "Warm-up, not counted: seconds, or auto: at "
+                + "least 5 s, then until the server's JIT compiler threads used under 3% of a core in each of the last "
+                + "2 s, at most 60 s (default: ${DEFAULT-VALUE}).")
+        String warmup;
 
         Duration duration() {
             return Duration.ofMillis((long) (durationSeconds * 1_000));
         }
 
-        Duration warmup() {
-            return Duration.ofMillis((long) (warmupSeconds * 1_000));
+        WarmUp warmUp() {
+            return WarmUp.parse(warmup);
         }
     }
 }

@@ -59,7 +59,7 @@ final class HttpCommand implements Callable<Integer> {
             InetSocketAddress address = server.process().address();
             Tokens tokens = server.tokens();
             for (int round = 0; round < rounds; round++) {
-                https.add(HttpLoad.run(new HttpLoad.Settings(address, load.connections, load.warmup(),
+                https.add(HttpLoad.run(new HttpLoad.Settings(address, load.connections, load.warmUp(),
                         load.duration(), tokens, "bench-http-" + round + "-"), server.process().pid()));
                 if (!noWebSocket) {
                     String[] bearer = new String[load.connections];
@@ -67,7 +67,7 @@ final class HttpCommand implements Callable<Integer> {
                         bearer[i] = "Bearer " + tokens.mint("bench-ws-" + round + "-" + i);
                     }
                     sockets.add(WsLoad.run(new WsLoad.Settings(WsLoad.Mode.OVERSEER, address, "/ws",
-                            load.connections, load.warmup(), load.duration(), servers.clientThreads,
+                            load.connections, load.warmUp(), load.duration(), servers.clientThreads,
                             i -> Map.of("Authorization", bearer[i]), reuseThread), server.process().pid()));
                 }
             }
@@ -76,7 +76,7 @@ final class HttpCommand implements Callable<Integer> {
         WsLoad.Result http = median(https);
         WsLoad.Result ws = sockets.isEmpty() ? null : median(sockets);
         System.out.println();
-        System.out.println("http: " + load.connections + " client loops, " + load.warmupSeconds + " s warm-up, "
+        System.out.println("http: " + load.connections + " client loops, warm-up " + load.warmUp() + ", "
                 + load.durationSeconds + " s measured, " + rounds + " round(s), WebSocket runs on a thread "
                 + (reuseThread ? "per connection" : "per run") + "; " + machine.line());
         Report.Table table = new Report.Table("path", "runs/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
@@ -113,7 +113,7 @@ final class HttpCommand implements Callable<Integer> {
         if (servers.json != null) {
             ObjectNode json = Json.object().put("benchmark", "http");
             machine.writeTo(json);
-            json.putObject("settings").put("connections", load.connections).put("warmup_s", load.warmupSeconds)
+            json.putObject("settings").put("connections", load.connections).put("warmup", load.warmUp().toString())
                     .put("duration_s", load.durationSeconds).put("rounds", rounds)
                     .put("websocket_thread", reuseThread ? "per-connection" : "per-run");
             json.set("http", Report.load(http, false));

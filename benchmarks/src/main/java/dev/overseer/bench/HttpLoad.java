@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,7 +22,7 @@ final class HttpLoad {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
 
     /** One HTTP load run. */
-    record Settings(InetSocketAddress address, int connections, Duration warmup, Duration duration, Tokens tokens,
+    record Settings(InetSocketAddress address, int connections, WarmUp warmUp, Duration duration, Tokens tokens,
             String userPrefix) {
     }
 
@@ -31,7 +32,8 @@ final class HttpLoad {
     static WsLoad.Result run(Settings settings, long serverPid) throws InterruptedException {
         CountDownLatch ready = new CountDownLatch(settings.connections());
         CountDownLatch go = new CountDownLatch(1);
-        long[] window = new long[2];
+        // The window opens when the warm-up is over: until then, it starts and ends never.
+        AtomicLongArray window = new AtomicLongArray(new long[] {Long.MAX_VALUE, Long.MAX_VALUE});
         List<LoadStats> stats = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.connections(); i++) {
@@ -50,13 +52,13 @@ final class HttpLoad {
             throw new IllegalStateException("the HTTP clients did not create their threads within 60 s");
         }
         long start = System.nanoTime();
-        window[0] = start + settings.warmup().toNanos();
-        window[1] = window[0] + settings.duration().toNanos();
-        Instant from = Instant.now().plusNanos(window[0] - System.nanoTime());
         go.countDown();
-        sleepUntil(window[0]);
+        long open = settings.warmUp().await(start, serverPid);
+        window.set(1, open + settings.duration().toNanos());
+        window.set(0, open);
+        Instant from = Instant.now();
         CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
-        sleepUntil(window[1]);
+        sleepUntil(window.get(1));
         CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
         for (Thread thread : threads) {
             thread.join(TimeUnit.SECONDS.toMillis(30));
@@ -66,11 +68,11 @@ final class HttpLoad {
         int connected = (int) stats.stream().filter(part -> !part.errors.containsKey("create_thread_failed")).count();
         return new WsLoad.Result(WsLoad.Mode.OVERSEER, settings.connections(), connected, seconds, all,
                 cpu, from,
-                from.plus(settings.duration()));
+                from.plus(settings.duration()), (open - start) / 1e9);
     }
 
     private static void loop(HttpConnection http, LoadStats stats, CountDownLatch ready, CountDownLatch go,
-            long[] window) throws InterruptedException {
+            AtomicLongArray window) throws InterruptedException {
         String threadId;
         try {
             HttpConnection.Response created = http.post("/api/threads", "{\"title\":\"benchmark\"}");
@@ -90,9 +92,9 @@ final class HttpLoad {
         }
         go.await();
         String path = "/api/threads/" + threadId + "/runs?wait=true";
-        long start = window[0];
-        long end = window[1];
         while (true) {
+            long start = window.get(0);
+            long end = window.get(1);
             long sentAt = System.nanoTime();
             if (sentAt >= end) {
                 return;

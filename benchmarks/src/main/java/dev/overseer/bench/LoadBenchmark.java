@@ -21,7 +21,7 @@ import java.util.function.IntFunction;
  */
 final class LoadBenchmark {
     /** What to run. */
-    record Config(int connections, Duration warmup, Duration duration, int clientThreads, Servers.Launch launch,
+    record Config(int connections, WarmUp warmUp, Duration duration, int clientThreads, Servers.Launch launch,
             boolean runEcho, boolean runOverseer, int rounds) {
         Config {
             if (rounds < 1) {
@@ -70,7 +70,7 @@ final class LoadBenchmark {
             machine.writeTo(json);
             ObjectNode settings = json.putObject("settings");
             settings.put("connections", config.connections());
-            settings.put("warmup_s", config.warmup().toMillis() / 1e3);
+            settings.put("warmup", config.warmUp().toString());
             settings.put("duration_s", config.duration().toMillis() / 1e3);
             settings.put("rounds", config.rounds());
             settings.put("client_threads", config.clientThreads());
@@ -105,8 +105,7 @@ final class LoadBenchmark {
 
         void print(PrintStream out) {
             out.println();
-            out.println("load: " + config.connections() + " connections, " + config.warmup().toMillis() / 1e3
-                    + " s warm-up, " + config.duration().toMillis() / 1e3 + " s measured, " + config.rounds()
+            out.println("load: " + config.connections() + " connections, warm-up " + config.warmUp() + ", " + config.duration().toMillis() / 1e3 + " s measured, " + config.rounds()
                     + " round(s); " + machine.line());
             Report.Table table = new Report.Table("server", "frames/s", "runs/s", "frames/run", "p50 ms", "p90 ms",
                     "p99 ms", "max ms", "errors", "server CPU", "client CPU", "other CPU");
@@ -219,7 +218,7 @@ final class LoadBenchmark {
 
     private static WsLoad.Settings settings(Config config, WsLoad.Mode mode, InetSocketAddress address,
             IntFunction<Map<String, String>> headers) {
-        return new WsLoad.Settings(mode, address, EchoServer.PATH, config.connections(), config.warmup(),
+        return new WsLoad.Settings(mode, address, EchoServer.PATH, config.connections(), config.warmUp(),
                 config.duration(), config.clientThreads(), headers, false);
     }
 }

@@ -30,7 +30,7 @@ final class LoadCommand implements Callable<Integer> {
         if (!echo && !overseer) {
             throw new IllegalArgumentException("--only takes echo or overseer");
         }
-        LoadBenchmark.Outcome outcome = LoadBenchmark.run(new LoadBenchmark.Config(load.connections, load.warmup(),
+        LoadBenchmark.Outcome outcome = LoadBenchmark.run(new LoadBenchmark.Config(load.connections, load.warmUp(),
                 load.duration(), servers.clientThreads, servers.launch(), echo, overseer, rounds));
         outcome.print(System.out);
         if (servers.json != null) {

@@ -23,6 +23,7 @@ final class Report {
         json.put("connections", result.connections());
         json.put("connected", result.connected());
         json.put("seconds", result.seconds());
+        json.put("warmup_s", round(result.warmUpSeconds()));
         json.put("frames_per_s", round(result.framesPerSecond()));
         if (echo) {
             json.put("round_trips_per_s", round(result.runsPerSecond()));

@@ -38,13 +38,13 @@ final class WsLoad {
      * With {@code reuseThread} each Overseer connection starts its runs on the thread its first run created
      * (as the HTTP load does on the thread each loop created), instead of a new thread per run.
      */
-    record Settings(Mode mode, InetSocketAddress address, String path, int connections, Duration warmup,
+    record Settings(Mode mode, InetSocketAddress address, String path, int connections, WarmUp warmUp,
             Duration duration, int clientThreads, IntFunction<Map<String, String>> headers, boolean reuseThread) {
     }
 
     /** What a load run measured; CPU is in cores (CPU seconds per second) over the window. */
     record Result(Mode mode, int connections, int connected, double seconds, LoadStats stats, CpuTime.Usage cpu,
-            Instant from, Instant to) {
+            Instant from, Instant to, double warmUpSeconds) {
         double framesPerSecond() {
             return stats.frames / seconds;
         }
@@ -97,13 +97,13 @@ final class WsLoad {
                 throw new IllegalStateException("the connections did not open within 60 s");
             }
             long start = System.nanoTime();
-            windowStart = start + settings.warmup().toNanos();
-            windowEnd = windowStart + settings.duration().toNanos();
-            Instant from = Instant.now().plusNanos(windowStart - System.nanoTime());
             for (Driver driver : drivers) {
                 driver.connection.loop().execute(driver::begin);
             }
-            sleepUntil(windowStart);
+            long open = settings.warmUp().await(start, serverPid);
+            windowEnd = open + settings.duration().toNanos();
+            windowStart = open;
+            Instant from = Instant.now();
             CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
             sleepUntil(windowEnd);
             CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
@@ -126,7 +126,7 @@ final class WsLoad {
             int connected = (int) drivers.stream().filter(driver -> driver.opened).count();
             return new Result(settings.mode(), settings.connections(), connected, seconds, all,
                     cpu, from,
-                    from.plus(settings.duration()));
+                    from.plus(settings.duration()), (open - start) / 1e9);
         } finally {
             loops.forEach(WsEventLoop::close);
         }

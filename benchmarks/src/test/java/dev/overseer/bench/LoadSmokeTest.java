@@ -19,7 +19,7 @@ class LoadSmokeTest {
     @Test
     void load_againstEchoAndOverseer_measuresPositiveRatesWithoutErrors() throws Exception {
         assertThat(OVERSEER_JAR).as("Overseer's jar (built by the app module before this one)").isRegularFile();
-        LoadBenchmark.Config config = new LoadBenchmark.Config(8, Duration.ofMillis(500), Duration.ofSeconds(2), 1,
+        LoadBenchmark.Config config = new LoadBenchmark.Config(8, WarmUp.parse("0.5"), Duration.ofSeconds(2), 1,
                 new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null), true, true, 1);
 
         LoadBenchmark.Outcome outcome = LoadBenchmark.run(config);
@@ -50,7 +50,7 @@ class LoadSmokeTest {
         try (Servers.Overseer server = Servers.overseer(
                 new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null))) {
             WsLoad.Result http = HttpLoad.run(new HttpLoad.Settings(server.process().address(), 4,
-                    Duration.ofMillis(500), Duration.ofSeconds(2), server.tokens(), "smoke-http-"),
+                    WarmUp.parse("0.5"), Duration.ofSeconds(2), server.tokens(), "smoke-http-"),
                     server.process().pid());
 
             assertThat(http.stats().errors).isEmpty();
