@@ -98,8 +98,8 @@ public final class BenchMain implements Callable<Integer> {
         double durationSeconds;
 
         @Option(names = "--warmup", defaultValue = "auto", description = "Warm-up, not counted: seconds, or auto: at "
-                + "least 5 s, then until the server's JIT compiler threads used under 3% of a core in each of the last "
-                + "2 s, at most 60 s (default: ${DEFAULT-VALUE}).")
+                + "least 10 s, then until the server's JIT compiler threads used under 5% of a core in each of the last "
+                + "3 s, at most 60 s (default: ${DEFAULT-VALUE}).")
         String warmup;
 
         Duration duration() {

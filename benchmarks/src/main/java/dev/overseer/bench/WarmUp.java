@@ -10,12 +10,14 @@ import java.util.concurrent.TimeUnit;
  * has stopped compiling. A JVM's JIT takes most of a core for its first seconds under a new load (two thirds
  * of one of the two cores 3 s in), so a window that opens while it still compiles measures the compiler as
  * much as the server. {@code auto} waits at least {@link #AUTO_MIN}, then until the server's compiler threads
- * used under {@link #QUIET_JIT_CORES} of a core in each of the last two seconds, and at most {@link #AUTO_MAX}.
+ * used under {@link #QUIET_JIT_CORES} of a core in each of the last {@link #QUIET_SECONDS} seconds, and at most
+ * {@link #AUTO_MAX}. The JIT still flares up now and then after that (0.2 cores for a second, every ten or so).
  */
 record WarmUp(Duration min, Duration max) {
-    static final Duration AUTO_MIN = Duration.ofSeconds(5);
+    static final Duration AUTO_MIN = Duration.ofSeconds(10);
     static final Duration AUTO_MAX = Duration.ofSeconds(60);
-    static final double QUIET_JIT_CORES = 0.03;
+    static final double QUIET_JIT_CORES = 0.05;
+    static final int QUIET_SECONDS = 3;
     static final WarmUp AUTO = new WarmUp(AUTO_MIN, AUTO_MAX);
 
     /** {@code auto}, or seconds. */
@@ -67,7 +69,7 @@ record WarmUp(Duration min, Duration max) {
             quietSeconds = Double.isNaN(cores) || cores < QUIET_JIT_CORES ? quietSeconds + 1 : 0;
             compiled = nowCompiled;
             at = now;
-            if (quietSeconds >= 2) {
+            if (quietSeconds >= QUIET_SECONDS) {
                 break;
             }
         }
