@@ -58,7 +58,7 @@ final class HttpLoad {
         window.set(0, open);
         Instant from = Instant.now();
         CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
-        sleepUntil(window.get(1));
+        WarmUp.sleepUntil(window.get(1));
         CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
         for (Thread thread : threads) {
             thread.join(TimeUnit.SECONDS.toMillis(30));
@@ -128,13 +128,6 @@ final class HttpLoad {
                 stats.latency(now - sentAt);
                 stats.completedInSecond((int) ((now - start) / 1_000_000_000L));
             }
-        }
-    }
-
-    private static void sleepUntil(long deadline) throws InterruptedException {
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
         }
     }
 }

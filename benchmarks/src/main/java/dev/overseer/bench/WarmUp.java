@@ -88,7 +88,8 @@ record WarmUp(Duration min, Duration max) {
                 .sum();
     }
 
-    private static void sleepUntil(long deadline) throws InterruptedException {
+    /** Sleeps until {@link System#nanoTime} reaches {@code deadline}: the harness's one way to wait for a time. */
+    static void sleepUntil(long deadline) throws InterruptedException {
         long left;
         while ((left = deadline - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(left);

@@ -105,7 +105,7 @@ final class WsLoad {
             windowStart = open;
             Instant from = Instant.now();
             CpuTime.Sample cpuAtStart = CpuTime.Sample.take(serverPid);
-            sleepUntil(windowEnd);
+            WarmUp.sleepUntil(windowEnd);
             CpuTime.Usage cpu = cpuAtStart.until(CpuTime.Sample.take(serverPid));
             double seconds = settings.duration().toNanos() / 1e9;
             boolean drained = done.await(30, TimeUnit.SECONDS);
@@ -129,13 +129,6 @@ final class WsLoad {
                     from.plus(settings.duration()), (open - start) / 1e9);
         } finally {
             loops.forEach(WsEventLoop::close);
-        }
-    }
-
-    private static void sleepUntil(long deadline) throws InterruptedException {
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
         }
     }
 

@@ -178,14 +178,13 @@ public final class RunService {
             registry.add(stream);
             // A start with the same key as one holding the thread never gets here: starts with one key are
             // admitted one at a time, and the later one finds the earlier by its key above.
-            if (!registry.holdThread(stream)) {
-                if (threads.find(user, context.threadId()).isEmpty()) {
-                    throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
-                }
-                throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
-            }
+            // Held before it is read, so that a deletion (which holds it too) cannot come in between.
+            boolean held = registry.holdThread(stream);
             if (!start.newThread() && threads.find(user, context.threadId()).isEmpty()) {
                 throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+            }
+            if (!held) {
+                throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
             }
             RunAdmission admission = supervisor.admission(content, start.newThread(), key, fingerprint);
             if (key == null) {
