@@ -6,16 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,18 +39,18 @@ class BackpressureTest {
 
     @Test
     void clientThatStopsReading_isClosedWith1013_othersStreamOn_andItCanResumeFromTheDatabase() throws Exception {
-        StalledListener stalled = new StalledListener();
-        WebSocket slow = HttpClient.newHttpClient().newWebSocketBuilder()
-                .header("Authorization", "Bearer " + server.token("slow-reader"))
-                .buildAsync(server.ws(), stalled).get(5, TimeUnit.SECONDS);
-        try (WsClient fast = WsClient.connect(server, server.token("fast-reader"))) {
-            assertThat(type(WsClient.JSON.readTree(stalled.hello.get(5, TimeUnit.SECONDS))))
+        List<JsonNode> slowFrames = new ArrayList<>();
+        RawWebSocket.Frame close;
+        try (RawWebSocket slow = RawWebSocket.connect(server, server.token("slow-reader"), 4_096);
+                WsClient fast = WsClient.connect(server, server.token("fast-reader"))) {
+            assertThat(slow.status()).isEqualTo(101);
+            assertThat(type(WsClient.JSON.readTree(slow.read(Duration.ofSeconds(5)).text())))
                     .isEqualTo("connection_established");
             fast.next();
 
             // The slow client has read its greeting and reads nothing more; it only sends.
             for (int i = 0; i < SLOW_RUNS; i++) {
-                slow.sendText(Frames.startAgent(BIG + " slow " + i, null, "slow-" + i), true).get(5, TimeUnit.SECONDS);
+                slow.sendText(Frames.startAgent(BIG + " slow " + i, null, "slow-" + i));
                 if (i < 3) {
                     fast.send(Frames.startAgent(BIG + " fast " + i, null, "fast-" + i));
                 }
@@ -81,18 +75,20 @@ class BackpressureTest {
             }
 
             // Once it reads again, the slow client finds the close code at the end of what had been sent.
-            stalled.readAgain(slow);
-            assertThat(stalled.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1013);
-            // It never got everything: what did not fit in the queue was dropped with the connection.
-            assertThat(stalled.texts.get()).isLessThan(1 + SLOW_RUNS * 5);
-        } finally {
-            slow.abort();
+            close = readUntilClosed(slow, slowFrames, Duration.ofSeconds(20));
         }
+        assertThat(close).as("the close frame after what had been sent").isNotNull();
+        assertThat(close.closeCode()).isEqualTo(1013);
+        // It never got everything: what did not fit in the queue was dropped with the connection.
+        assertThat(slowFrames.size()).isLessThan(SLOW_RUNS * 5);
 
         // The slow client reconnects and resumes its first run from the database.
         Http http = new Http(server, server.token("slow-reader"));
         assertEveryRunCompleted(http, SLOW_RUNS);
-        String firstRun = stalled.firstRunId();
+        String firstRun = slowFrames.stream()
+                .filter(frame -> type(frame).equals("run_accepted") && frame.path("request_id").asText().equals("slow-0"))
+                .map(frame -> frame.path("run_id").asText())
+                .findFirst().orElse("");
         assertThat(firstRun).as("the run_accepted of the first start reached the client").startsWith("run_");
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> Frames.run(http, firstRun).path("status").asText().equals("completed"));
@@ -144,54 +140,21 @@ class BackpressureTest {
                 .count();
     }
 
-    /** Takes the greeting, then asks for nothing more until told to read again. */
-    private static final class StalledListener implements WebSocket.Listener {
-        final CompletableFuture<String> hello = new CompletableFuture<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        final AtomicInteger texts = new AtomicInteger();
-        private final List<String> received = new ArrayList<>();
-        private final StringBuilder partial = new StringBuilder();
-        private volatile boolean reading;
-
-        @Override
-        public synchronized CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                texts.incrementAndGet();
-                received.add(partial.toString());
-                hello.complete(partial.toString());
-                partial.setLength(0);
+    /**
+     * Reads the text frames that had been sent, into {@code texts}, until the close frame, which it returns, or
+     * the end of the connection (null).
+     */
+    private static RawWebSocket.Frame readUntilClosed(RawWebSocket socket, List<JsonNode> texts, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            RawWebSocket.Frame frame = socket.read(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (frame == null || frame.opcode() == RawWebSocket.CLOSE) {
+                return frame;
             }
-            if (reading || !last) {
-                webSocket.request(1);
+            if (frame.opcode() == RawWebSocket.TEXT) {
+                texts.add(WsClient.JSON.readTree(frame.text()));
             }
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closed.completeExceptionally(error);
-        }
-
-        void readAgain(WebSocket webSocket) {
-            reading = true;
-            webSocket.request(Long.MAX_VALUE / 2);
-        }
-
-        synchronized String firstRunId() throws Exception {
-            for (String text : received) {
-                JsonNode frame = WsClient.JSON.readTree(text);
-                if (type(frame).equals("run_accepted") && frame.path("request_id").asText().equals("slow-0")) {
-                    return frame.path("run_id").asText();
-                }
-            }
-            return null;
         }
     }
 }
