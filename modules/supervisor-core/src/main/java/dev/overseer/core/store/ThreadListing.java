@@ -74,7 +74,8 @@ public final class ThreadListing implements AutoCloseable {
         List<ThreadId> named = List.copyOf(threads);
         handle.afterCommit(() -> {
             for (ThreadId id : named) {
-                pending.merge(id, !created, Boolean::logicalOr);
+                // A thread created and then changed before the listing was written still has no row to replace.
+                pending.putIfAbsent(id, !created);
             }
             if (pending.size() > EAGER_PENDING) {
                 requests.offer(new CompletableFuture<>());
@@ -153,7 +154,10 @@ public final class ThreadListing implements AutoCloseable {
         }
     }
 
-    /** Copies the pending threads from {@code threads} into the listing; on failure they stay pending. */
+    /**
+     * Copies the pending threads from {@code threads} into the listing; on failure they stay pending, to be
+     * replaced by the next write whether or not the failed one landed.
+     */
     private void write() {
         if (pending.isEmpty()) {
             return;
@@ -183,7 +187,8 @@ public final class ThreadListing implements AutoCloseable {
                 inserts.execute();
             });
         } catch (RuntimeException e) {
-            created.forEach(id -> pending.merge(id, false, Boolean::logicalOr));
+            // A commit that reports failure may still have landed: rows copied once are replaced, not re-inserted.
+            created.forEach(id -> pending.put(id, true));
             updated.forEach(id -> pending.put(id, true));
             throw e;
         } finally {

@@ -7,10 +7,16 @@ import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -152,6 +158,42 @@ class ThreadListingTest {
         Page<ThreadRecord> second = store.list(ALICE, first.nextCursor(), 2);
         assertThat(ids(second)).containsExactly(a.id());
         assertThat(second.nextCursor()).isNull();
+    }
+
+    @Test
+    void aWriteWhoseCommitLandedButReportedFailure_isReplacedByTheNextOne_notInsertedTwice() {
+        database.migrate();
+        AtomicBoolean failNextCommit = new AtomicBoolean();
+        listing = new ThreadListing(Jdbi.create(() -> commitThatMayReportFailure(
+                database.dataSource().getConnection(), failNextCommit)), NEVER);
+        listing.recover();
+        ThreadStore store = new ThreadStore(database.jdbi(), listing);
+        ThreadRecord created = thread(ALICE, 1_000);
+        store.insert(created);
+
+        failNextCommit.set(true);
+        assertThatThrownBy(() -> store.list(ALICE, null, 10)).hasRootCauseMessage("commit reported lost");
+        assertThat(listedRows()).isEqualTo(1); // it landed all the same
+
+        assertThat(ids(store.list(ALICE, null, 10))).containsExactly(created.id());
+        assertThat(listedRows()).isEqualTo(1);
+    }
+
+    /** A connection whose next commit, once armed, commits and then reports failure, as a lost reply would. */
+    private static Connection commitThatMayReportFailure(Connection connection, AtomicBoolean armed) {
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("commit") && armed.compareAndSet(true, false)) {
+                        throw new SQLException("commit reported lost");
+                    }
+                    return result;
+                });
     }
 
     @Test
