@@ -12,7 +12,6 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.result.ResultIterator;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * The stored events of runs, kept in chunks (see {@code V7__run_event_chunks.sql}); writes go through
@@ -73,9 +72,13 @@ public final class EventStore {
         for (RunEvent event : events) {
             byRun.computeIfAbsent(event.runId(), run -> new ArrayList<>()).add(event);
         }
-        PreparedBatch batch = handle.prepareBatch("""
-                INSERT INTO run_event_chunks (run_id, first_seq, last_seq, body)
-                VALUES (:run, :first, :last, :body)""");
+        try (JdbcBatch batch = JdbcBatch.prepare(handle,
+                "INSERT INTO run_event_chunks (run_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?)")) {
+            insertChunks(batch, byRun);
+        }
+    }
+
+    private static void insertChunks(JdbcBatch batch, Map<RunId, List<RunEvent>> byRun) {
         StringBuilder body = new StringBuilder();
         for (List<RunEvent> run : byRun.values()) {
             RunEvent first = null;
@@ -100,11 +103,11 @@ public final class EventStore {
         batch.execute();
     }
 
-    private static void addChunk(PreparedBatch batch, RunEvent first, RunEvent last, StringBuilder body) {
-        batch.bind("run", first.runId().value())
-                .bind("first", first.seq())
-                .bind("last", last.seq())
-                .bind("body", body.toString())
+    private static void addChunk(JdbcBatch batch, RunEvent first, RunEvent last, StringBuilder body) {
+        batch.set(first.runId().value())
+                .set(first.seq())
+                .set(last.seq())
+                .set(body.toString())
                 .add();
     }
 

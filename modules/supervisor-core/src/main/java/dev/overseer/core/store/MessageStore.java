@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** The messages of threads, in the order they were stored. */
 @Singleton
@@ -31,19 +30,20 @@ public final class MessageStore {
         if (messages.isEmpty()) {
             return;
         }
-        PreparedBatch batch = handle.prepareBatch("""
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
-                VALUES (:id, :thread, :run, :role, :content, :created)""");
-        for (MessageRecord message : messages) {
-            batch.bind("id", message.id().value())
-                    .bind("thread", message.threadId().value())
-                    .bind("run", message.runId() == null ? null : message.runId().value())
-                    .bind("role", message.role().wire())
-                    .bind("content", message.content())
-                    .bind("created", message.createdAt().toEpochMilli())
-                    .add();
+                VALUES (?, ?, ?, ?, ?, ?)""")) {
+            for (MessageRecord message : messages) {
+                batch.set(message.id().value())
+                        .set(message.threadId().value())
+                        .set(message.runId() == null ? null : message.runId().value())
+                        .set(message.role().wire())
+                        .set(message.content())
+                        .set(message.createdAt().toEpochMilli())
+                        .add();
+            }
+            batch.execute();
         }
-        batch.execute();
     }
 
     /** The thread's latest messages, newest first, leaving out those of {@code exceptRun}. */

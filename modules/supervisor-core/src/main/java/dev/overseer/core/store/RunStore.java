@@ -4,6 +4,7 @@ import dev.overseer.context.RunId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.model.TokenUsage;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -16,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Runs: their admission onto a thread, their status, and recovery of runs a dead process left behind. */
@@ -140,37 +140,38 @@ public final class RunStore {
 
     private static void insertRuns(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
             Map<RunId, RunFinish> finished) {
-        PreparedBatch batch = handle.prepareBatch("""
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at, finished_at,
                                   output, error_code, error_message, prompt_tokens, completion_tokens)
-                VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :started, :finished,
-                        :output, :code, :message, :promptTokens, :completionTokens)""");
-        for (RunAdmission admission : admissions) {
-            RunRecord run = admission.run();
-            RunFinish finish = finished.get(run.id());
-            Instant startedAt = started.get(run.id());
-            RunStatus status = finish != null ? finish.status() : startedAt != null ? RunStatus.RUNNING : run.status();
-            if (finish != null && startedAt == null) {
-                startedAt = finish.finishedAt();
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            for (RunAdmission admission : admissions) {
+                RunRecord run = admission.run();
+                RunFinish finish = finished.get(run.id());
+                Instant startedAt = started.get(run.id());
+                RunStatus status = finish != null ? finish.status()
+                        : startedAt != null ? RunStatus.RUNNING : run.status();
+                if (finish != null && startedAt == null) {
+                    startedAt = finish.finishedAt();
+                }
+                TokenUsage usage = finish == null ? null : finish.usage();
+                batch.set(run.id().value())
+                        .set(run.threadId().value())
+                        .set(run.userId().value())
+                        .set(run.agent())
+                        .set(status.wire())
+                        .set(run.origin())
+                        .set(run.createdAt().toEpochMilli())
+                        .set(startedAt == null ? null : startedAt.toEpochMilli())
+                        .set(finish == null ? null : finish.finishedAt().toEpochMilli())
+                        .set(finish == null ? null : finish.output())
+                        .set(finish == null ? null : finish.errorCode())
+                        .set(finish == null ? null : finish.errorMessage())
+                        .set(usage == null ? null : usage.promptTokens())
+                        .set(usage == null ? null : usage.completionTokens())
+                        .add();
             }
-            batch.bind("id", run.id().value())
-                    .bind("thread", run.threadId().value())
-                    .bind("user", run.userId().value())
-                    .bind("agent", run.agent())
-                    .bind("status", status.wire())
-                    .bind("origin", run.origin())
-                    .bind("created", run.createdAt().toEpochMilli())
-                    .bind("started", startedAt == null ? null : startedAt.toEpochMilli())
-                    .bind("finished", finish == null ? null : finish.finishedAt().toEpochMilli())
-                    .bind("output", finish == null ? null : finish.output())
-                    .bind("code", finish == null ? null : finish.errorCode())
-                    .bind("message", finish == null ? null : finish.errorMessage())
-                    .bind("promptTokens", finish == null || finish.usage() == null ? null : finish.usage().promptTokens())
-                    .bind("completionTokens",
-                            finish == null || finish.usage() == null ? null : finish.usage().completionTokens())
-                    .add();
+            batch.execute();
         }
-        batch.execute();
     }
 
     /** The run if it exists and belongs to this user. */
@@ -205,15 +206,16 @@ public final class RunStore {
         if (started.isEmpty()) {
             return;
         }
-        PreparedBatch batch = handle.prepareBatch(
-                "UPDATE runs SET status = :status, started_at = :started WHERE id = :id AND status = :queued");
-        started.forEach((run, at) -> batch
-                .bind("status", RunStatus.RUNNING.wire())
-                .bind("started", at.toEpochMilli())
-                .bind("id", run.value())
-                .bind("queued", RunStatus.QUEUED.wire())
-                .add());
-        batch.execute();
+        try (JdbcBatch batch = JdbcBatch.prepare(handle,
+                "UPDATE runs SET status = ?, started_at = ? WHERE id = ? AND status = ?")) {
+            started.forEach((run, at) -> batch
+                    .set(RunStatus.RUNNING.wire())
+                    .set(at.toEpochMilli())
+                    .set(run.value())
+                    .set(RunStatus.QUEUED.wire())
+                    .add());
+            batch.execute();
+        }
     }
 
     /**
@@ -242,27 +244,26 @@ public final class RunStore {
             messages.insert(handle, answers);
             return;
         }
-        PreparedBatch runUpdates = handle.prepareBatch("""
-                UPDATE runs SET status = :status, finished_at = :finished, output = :output,
-                       error_code = :code, error_message = :message,
-                       prompt_tokens = :promptTokens, completion_tokens = :completionTokens,
-                       started_at = COALESCE(started_at, :started)
-                WHERE id = :id""");
-        for (RunFinish finish : updates) {
-            long finishedAt = finish.finishedAt().toEpochMilli();
-            Instant startedAt = startedInBatch.get(finish.runId());
-            runUpdates.bind("status", finish.status().wire())
-                    .bind("finished", finishedAt)
-                    .bind("output", finish.output())
-                    .bind("code", finish.errorCode())
-                    .bind("message", finish.errorMessage())
-                    .bind("promptTokens", finish.usage() == null ? null : finish.usage().promptTokens())
-                    .bind("completionTokens", finish.usage() == null ? null : finish.usage().completionTokens())
-                    .bind("started", startedAt == null ? finishedAt : startedAt.toEpochMilli())
-                    .bind("id", finish.runId().value())
-                    .add();
+        try (JdbcBatch runUpdates = JdbcBatch.prepare(handle, """
+                UPDATE runs SET status = ?, finished_at = ?, output = ?, error_code = ?, error_message = ?,
+                       prompt_tokens = ?, completion_tokens = ?, started_at = COALESCE(started_at, ?)
+                WHERE id = ?""")) {
+            for (RunFinish finish : updates) {
+                long finishedAt = finish.finishedAt().toEpochMilli();
+                Instant startedAt = startedInBatch.get(finish.runId());
+                runUpdates.set(finish.status().wire())
+                        .set(finishedAt)
+                        .set(finish.output())
+                        .set(finish.errorCode())
+                        .set(finish.errorMessage())
+                        .set(finish.usage() == null ? null : finish.usage().promptTokens())
+                        .set(finish.usage() == null ? null : finish.usage().completionTokens())
+                        .set(startedAt == null ? finishedAt : startedAt.toEpochMilli())
+                        .set(finish.runId().value())
+                        .add();
+            }
+            runUpdates.execute();
         }
-        runUpdates.execute();
         messages.insert(handle, answers);
         threads.release(handle, updates);
     }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** Threads, always read and written on behalf of their owner. */
 @Singleton
@@ -35,20 +34,21 @@ public final class ThreadStore {
             return;
         }
         listing.changed(handle, threads.stream().map(ThreadRecord::id).toList(), true);
-        PreparedBatch batch = handle.prepareBatch("""
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
-                VALUES (:id, :user, :title, :metadata, :run, :created, :updated)""");
-        for (ThreadRecord thread : threads) {
-            batch.bind("id", thread.id().value())
-                    .bind("user", thread.userId().value())
-                    .bind("title", thread.title())
-                    .bind("metadata", thread.metadataJson())
-                    .bind("run", thread.activeRunId() == null ? null : thread.activeRunId().value())
-                    .bind("created", thread.createdAt().toEpochMilli())
-                    .bind("updated", thread.updatedAt().toEpochMilli())
-                    .add();
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+            for (ThreadRecord thread : threads) {
+                batch.set(thread.id().value())
+                        .set(thread.userId().value())
+                        .set(thread.title())
+                        .set(thread.metadataJson())
+                        .set(thread.activeRunId() == null ? null : thread.activeRunId().value())
+                        .set(thread.createdAt().toEpochMilli())
+                        .set(thread.updatedAt().toEpochMilli())
+                        .add();
+            }
+            batch.execute();
         }
-        batch.execute();
     }
 
     /** The thread if it exists and belongs to this user; another user's thread is simply absent. */
@@ -74,17 +74,19 @@ public final class ThreadStore {
             return took;
         }
         listing.changed(handle, claims.stream().map(ThreadRecord::id).toList(), false);
-        PreparedBatch batch = handle.prepareBatch("""
-                UPDATE threads SET active_run_id = :run, updated_at = :now
-                WHERE id = :id AND user_id = :user AND active_run_id IS NULL""");
-        for (ThreadRecord claim : claims) {
-            batch.bind("run", claim.activeRunId() == null ? null : claim.activeRunId().value())
-                    .bind("now", claim.updatedAt().toEpochMilli())
-                    .bind("id", claim.id().value())
-                    .bind("user", claim.userId().value())
-                    .add();
+        int[] changed;
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
+                UPDATE threads SET active_run_id = ?, updated_at = ?
+                WHERE id = ? AND user_id = ? AND active_run_id IS NULL""")) {
+            for (ThreadRecord claim : claims) {
+                batch.set(claim.activeRunId() == null ? null : claim.activeRunId().value())
+                        .set(claim.updatedAt().toEpochMilli())
+                        .set(claim.id().value())
+                        .set(claim.userId().value())
+                        .add();
+            }
+            changed = batch.execute();
         }
-        int[] changed = batch.execute();
         for (int i = 0; i < changed.length; i++) {
             took[i] = changed[i] == 1;
         }
@@ -94,16 +96,17 @@ public final class ThreadStore {
     /** Frees the threads of finished runs (and touches them), in one JDBC batch. */
     void release(Handle handle, List<RunFinish> finished) {
         listing.changed(handle, finished.stream().map(RunFinish::threadId).toList(), false);
-        PreparedBatch batch = handle.prepareBatch("""
-                UPDATE threads SET active_run_id = NULL, updated_at = :now
-                WHERE id = :id AND active_run_id = :run""");
-        for (RunFinish finish : finished) {
-            batch.bind("now", finish.finishedAt().toEpochMilli())
-                    .bind("id", finish.threadId().value())
-                    .bind("run", finish.runId().value())
-                    .add();
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
+                UPDATE threads SET active_run_id = NULL, updated_at = ?
+                WHERE id = ? AND active_run_id = ?""")) {
+            for (RunFinish finish : finished) {
+                batch.set(finish.finishedAt().toEpochMilli())
+                        .set(finish.threadId().value())
+                        .set(finish.runId().value())
+                        .add();
+            }
+            batch.execute();
         }
-        batch.execute();
     }
 
     /** What came of deleting a thread. */
