@@ -85,6 +85,7 @@ public final class BenchMain implements Callable<Integer> {
                 }
                 env.put(entry.substring(0, equals), entry.substring(equals + 1));
             }
+            JarFreshness.staleness(overseerJar).ifPresent(warning -> System.err.println("warning: " + warning));
             return new Servers.Launch(overseerJar, jvm, env, jfr);
         }
     }
