@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The one JSON mapper of the process (thread-safe once built) and the RFC 3339 timestamp format. Its
@@ -27,6 +26,14 @@ public final class Json {
             .build();
     private static final DateTimeFormatter RFC_3339_MILLIS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    /**
+     * The last second formatted, up to and including its {@code .}: the timestamps of one second differ only
+     * in their milliseconds, and a run's events, stamped within microseconds, share it.
+     */
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String prefix) {
+    }
 
     private Json() {
     }
@@ -59,6 +66,17 @@ public final class Json {
 
     /** An instant as an RFC 3339 UTC timestamp with milliseconds, e.g. {@code 2026-11-28T10:00:00.123Z}. */
     public static String timestamp(Instant instant) {
-        return RFC_3339_MILLIS.format(instant.truncatedTo(ChronoUnit.MILLIS));
+        Second second = lastSecond;
+        if (second.epochSecond() != instant.getEpochSecond()) {
+            String whole = RFC_3339_MILLIS.format(Instant.ofEpochSecond(instant.getEpochSecond()));
+            second = new Second(instant.getEpochSecond(), whole.substring(0, whole.length() - "000Z".length()));
+            lastSecond = second;
+        }
+        int millis = instant.getNano() / 1_000_000;
+        StringBuilder text = new StringBuilder(second.prefix().length() + 4).append(second.prefix());
+        if (millis < 100) {
+            text.append(millis < 10 ? "00" : "0");
+        }
+        return text.append(millis).append('Z').toString();
     }
 }
