@@ -62,11 +62,6 @@ final class JdbcBatch implements AutoCloseable {
         return value == null ? setNull(Types.BIGINT) : set(value.longValue());
     }
 
-    /** An {@code INTEGER} that may be null. */
-    JdbcBatch set(Integer value) {
-        return value == null ? setNull(Types.INTEGER) : set(value.intValue());
-    }
-
     private JdbcBatch setNull(int type) {
         try {
             statement.setNull(++parameter, type);
