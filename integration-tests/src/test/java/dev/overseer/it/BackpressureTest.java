@@ -39,7 +39,7 @@ class BackpressureTest {
 
     @Test
     void clientThatStopsReading_isClosedWith1013_othersStreamOn_andItCanResumeFromTheDatabase() throws Exception {
-        List<JsonNode> slowFrames = new ArrayList<>();
+        List<String> slowTexts = new ArrayList<>();
         RawWebSocket.Frame close;
         try (RawWebSocket slow = RawWebSocket.connect(server, server.token("slow-reader"), 4_096);
                 WsClient fast = WsClient.connect(server, server.token("fast-reader"))) {
@@ -75,7 +75,15 @@ class BackpressureTest {
             }
 
             // Once it reads again, the slow client finds the close code at the end of what had been sent.
-            close = readUntilClosed(slow, slowFrames, Duration.ofSeconds(20));
+            close = slow.readUntilClosed(Duration.ofSeconds(20), frame -> {
+                if (frame.opcode() == RawWebSocket.TEXT) {
+                    slowTexts.add(frame.text());
+                }
+            });
+        }
+        List<JsonNode> slowFrames = new ArrayList<>();
+        for (String text : slowTexts) {
+            slowFrames.add(WsClient.JSON.readTree(text));
         }
         assertThat(close).as("the close frame after what had been sent").isNotNull();
         assertThat(close.closeCode()).isEqualTo(1013);
@@ -138,23 +146,5 @@ class BackpressureTest {
         return server.server().webSockets().connections().openContexts().stream()
                 .filter(context -> context.userId().value().equals(user))
                 .count();
-    }
-
-    /**
-     * Reads the text frames that had been sent, into {@code texts}, until the close frame, which it returns, or
-     * the end of the connection (null).
-     */
-    private static RawWebSocket.Frame readUntilClosed(RawWebSocket socket, List<JsonNode> texts, Duration timeout)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            RawWebSocket.Frame frame = socket.read(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            if (frame == null || frame.opcode() == RawWebSocket.CLOSE) {
-                return frame;
-            }
-            if (frame.opcode() == RawWebSocket.TEXT) {
-                texts.add(WsClient.JSON.readTree(frame.text()));
-            }
-        }
     }
 }

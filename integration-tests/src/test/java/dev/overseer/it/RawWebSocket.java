@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.function.Consumer;
 
 /**
  * A WebSocket client on a plain socket that does the handshake itself and nothing else: it never answers a
@@ -166,6 +167,11 @@ final class RawWebSocket implements AutoCloseable {
      * close frame, or null when the connection ended without one.
      */
     Frame readUntilClosed(Duration timeout) {
+        return readUntilClosed(timeout, frame -> { });
+    }
+
+    /** As {@link #readUntilClosed(Duration)}, handing every frame before the close frame to {@code received}. */
+    Frame readUntilClosed(Duration timeout, Consumer<Frame> received) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
@@ -176,6 +182,7 @@ final class RawWebSocket implements AutoCloseable {
             if (frame == null || frame.opcode() == CLOSE) {
                 return frame;
             }
+            received.accept(frame);
         }
     }
 
