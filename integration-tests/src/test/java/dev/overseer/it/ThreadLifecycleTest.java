@@ -150,6 +150,44 @@ class ThreadLifecycleTest {
     }
 
     @Test
+    void deletes_racingTheListingsCopiesOfTheSameThreads_allSucceed() throws Exception {
+        // Each thread is renamed (so the listing replaces its row) and deleted while listings are being read,
+        // which makes the listing thread copy at once: the copy and the delete lock the same two rows.
+        Http racer = new Http(server, server.token("threads-racer"));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            ids.add(racer.createThread());
+        }
+        var readers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<java.util.concurrent.Future<?>> reading = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            reading.add(readers.submit(() -> {
+                while (!stop.get()) {
+                    assertThat(racer.get("/api/threads?limit=5").status()).isEqualTo(200);
+                }
+            }));
+        }
+        List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var deleters = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String id : ids) {
+                deleters.submit(() -> {
+                    racer.patch("/api/threads/" + id, "{\"title\": \"renamed\"}");
+                    statuses.add(racer.delete("/api/threads/" + id).status());
+                });
+            }
+        } finally {
+            stop.set(true);
+            for (var future : reading) {
+                future.get();
+            }
+            readers.close();
+        }
+        assertThat(statuses).hasSize(ids.size()).containsOnly(204);
+        assertThat(racer.get("/api/threads?limit=100").json().path("data")).isEmpty();
+    }
+
+    @Test
     void threadPages_whileNewThreadsAreCreatedBetweenFetches_haveNoDuplicatesAndSkipNothing() {
         Http pager = new Http(server, server.token("threads-pager"));
         Set<String> before = new LinkedHashSet<>();

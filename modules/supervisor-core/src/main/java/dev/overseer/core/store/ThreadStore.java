@@ -147,9 +147,17 @@ public final class ThreadStore {
     /**
      * Deletes the thread with its messages, runs and events. A thread with an active run is not deleted
      * (its run is still writing); cancel the run first.
+     *
+     * <p>The listing row goes first, in the order the listing thread locks them (its row, then the thread
+     * through the foreign key): deleting the thread first and its listing row by cascade deadlocked against
+     * a listing copy of the same thread on PostgreSQL.
      */
     public Deletion delete(UserId user, ThreadId id) {
         return jdbi.inTransaction(handle -> {
+            handle.createUpdate("DELETE FROM thread_listing WHERE thread_id = :id AND user_id = :user")
+                    .bind("id", id.value())
+                    .bind("user", user.value())
+                    .execute();
             int deleted = handle.createUpdate(
                             "DELETE FROM threads WHERE id = :id AND user_id = :user AND active_run_id IS NULL")
                     .bind("id", id.value())
@@ -158,6 +166,7 @@ public final class ThreadStore {
             if (deleted == 1) {
                 return Deletion.DELETED;
             }
+            handle.rollback(); // the listing row stays with the thread
             return find(handle, user, id).isPresent() ? Deletion.BUSY : Deletion.NOT_FOUND;
         });
     }
