@@ -11,9 +11,9 @@ import dev.overseer.core.store.Database;
 import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.MessageRecord;
-import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
+import dev.overseer.core.store.RunPositions;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.RunStore;
@@ -96,7 +96,7 @@ public class EventWriterBenchmark {
         database.migrate();
         Jdbi jdbi = database.jdbi();
         listing = new ThreadListing(jdbi);
-        runs = new RunStore(jdbi, new ThreadStore(jdbi, listing), new MessageStore(jdbi), Clock.systemUTC());
+        runs = new RunStore(jdbi, new ThreadStore(jdbi, listing), Clock.systemUTC());
         writer = new EventWriter(jdbi, runs);
     }
 
@@ -113,6 +113,7 @@ public class EventWriterBenchmark {
                     new ThreadRecord(threadId, user, null, "{}", null, now, now),
                     new RunRecord(runId, threadId, user, "supervisor", RunStatus.QUEUED, "websocket", now, null, null,
                             null, null, null, null),
+                    RunPositions.next(now),
                     new MessageRecord(MessageId.generate(), threadId, runId, MessageRecord.Role.USER, "What is 6*7?", now),
                     null, null);
             prepared.add(new PreparedRun(admission, runId, threadId, List.of(
@@ -126,8 +127,7 @@ public class EventWriterBenchmark {
                     RunEvent.encode(runId, threadId, 5, now, "supervisor", new EventPayload.AgentCompleted("6*7 = 42"))),
                     RunEvent.encode(runId, threadId, 6, now, "supervisor", new EventPayload.RunCompleted("6*7 = 42")),
                     new RunFinish(runId, threadId, RunStatus.COMPLETED, now, "6*7 = 42", null, null,
-                            new MessageRecord(MessageId.generate(), threadId, runId, MessageRecord.Role.ASSISTANT,
-                                    "6*7 = 42", now))));
+                            MessageId.generate())));
         }
     }
 

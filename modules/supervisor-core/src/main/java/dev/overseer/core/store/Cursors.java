@@ -19,12 +19,4 @@ final class Cursors {
             throw new InvalidCursorException();
         }
     }
-
-    static long decodeLong(String cursor) {
-        try {
-            return Long.parseLong(decode(cursor));
-        } catch (NumberFormatException e) {
-            throw new InvalidCursorException();
-        }
-    }
 }

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import java.util.Map;
 import dev.overseer.core.store.migration.V9__messages_without_unique_id;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
 
@@ -75,18 +76,27 @@ public final class Database implements AutoCloseable {
 
     /**
      * Applies pending migrations; returns how many were applied. One placeholder differs by database:
-     * {@code messagePositionCache}, how many message positions the sequence hands out per stored block.
-     * H2 shares one block among all sessions, in order, and stores the sequence (a costly commit) only when
-     * a block runs out; PostgreSQL gives each session a block of its own, so only 1 keeps positions in the
-     * order messages are inserted. Java migrations are listed here, not found by scanning.
+     * {@code messagePositionCache}, how many message positions the sequence of the old {@code messages}
+     * table (migration V6, dropped by V10) handed out per stored block. Java migrations are listed here,
+     * not found by scanning.
      */
     public int migrate() {
+        return migrate(MigrationVersion.LATEST);
+    }
+
+    /** Applies pending migrations up to and including {@code target}, as a test of one migration needs. */
+    public int migrate(String target) {
+        return migrate(MigrationVersion.fromVersion(target));
+    }
+
+    private int migrate(MigrationVersion target) {
         boolean h2 = dataSource.getJdbcUrl().startsWith("jdbc:h2:");
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 .placeholders(Map.of("messagePositionCache", h2 ? "10000" : "1"))
                 .javaMigrations(new V9__messages_without_unique_id())
+                .target(target)
                 .load()
                 .migrate();
         return result.migrationsExecuted;

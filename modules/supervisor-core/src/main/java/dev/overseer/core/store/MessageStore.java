@@ -1,18 +1,27 @@
 package dev.overseer.core.store;
 
+import dev.overseer.context.MessageId;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
 
-/** The messages of threads, in the order they were stored. */
+/**
+ * The messages of threads, read from their runs' rows (ADR 0013): each run holds the user message that
+ * started it and, once it completed, the assistant message it ended in (the run's output, at its finish).
+ * A thread's runs are ordered by their position, so its messages are: user, assistant, user, …
+ */
 @Singleton
 public final class MessageStore {
-    private static final MessageMapper MAPPER = new MessageMapper();
+    private static final String COLUMNS = "SELECT id, thread_id, position, user_message_id, user_message, created_at,"
+            + " assistant_message_id, output, finished_at FROM runs ";
 
     private final Jdbi jdbi;
 
@@ -21,64 +30,120 @@ public final class MessageStore {
         this.jdbi = jdbi;
     }
 
-    void insert(Handle handle, MessageRecord message) {
-        insert(handle, List.of(message));
-    }
-
-    /** Inserts messages in one JDBC batch, in list order (which is their order on their threads). */
-    void insert(Handle handle, List<MessageRecord> messages) {
-        if (messages.isEmpty()) {
-            return;
-        }
-        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                INSERT INTO messages (id, thread_id, run_id, role, content, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)""")) {
-            for (MessageRecord message : messages) {
-                batch.set(message.id().value())
-                        .set(message.threadId().value())
-                        .set(message.runId() == null ? null : message.runId().value())
-                        .set(message.role().wire())
-                        .set(message.content())
-                        .set(message.createdAt().toEpochMilli())
-                        .add();
-            }
-            batch.execute();
-        }
-    }
-
     /** The thread's latest messages, newest first, leaving out those of {@code exceptRun}. */
     public List<MessageRecord> recent(ThreadId thread, RunId exceptRun, int limit) {
-        return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT * FROM messages WHERE thread_id = :thread AND (run_id IS NULL OR run_id <> :run)
-                        ORDER BY position DESC LIMIT :limit""")
+        List<MessageRecord> newestFirst = new ArrayList<>();
+        jdbi.useHandle(handle -> handle.createQuery(COLUMNS
+                        + "WHERE thread_id = :thread AND id <> :run ORDER BY position DESC, id DESC LIMIT :limit")
                 .bind("thread", thread.value())
                 .bind("run", exceptRun.value())
                 .bind("limit", limit)
-                .map(MAPPER)
-                .list());
+                .map(RunMessages::read)
+                .forEach(run -> newestFirst.addAll(run.messages().reversed())));
+        return newestFirst.size() > limit ? newestFirst.subList(0, limit) : newestFirst;
     }
 
     /** A page of a thread's messages, oldest first; the caller has checked the thread's owner. */
     public Page<MessageRecord> list(ThreadId thread, String cursor, int limit) {
-        long after = cursor == null ? 0 : Cursors.decodeLong(cursor);
-        return jdbi.withHandle(handle -> {
-            List<MessageRecord> rows = new ArrayList<>();
-            List<Long> positions = new ArrayList<>();
-            handle.createQuery("""
-                    SELECT * FROM messages WHERE thread_id = :thread AND position > :after
-                    ORDER BY position LIMIT :limit""")
-                    .bind("thread", thread.value())
-                    .bind("after", after)
-                    .bind("limit", limit + 1)
-                    .map((rs, ctx) -> {
-                        positions.add(rs.getLong("position"));
-                        return MAPPER.map(rs, ctx);
-                    })
-                    .forEach(rows::add);
-            if (rows.size() <= limit) {
-                return new Page<>(rows, null);
+        Key after = cursor == null ? null : Key.decode(cursor);
+        List<MessageRecord> page = new ArrayList<>(limit + 1);
+        List<Key> keys = new ArrayList<>(limit + 1);
+        jdbi.useHandle(handle -> {
+            // Runs hold one or two messages (a run migrated without any holds none): read runs until the page
+            // and one more message are found, or the thread has no more. Each read starts at the run of the
+            // last message taken, which it reads again.
+            Key from = after;
+            int runs = limit + 1;
+            while (page.size() <= limit) {
+                List<RunMessages> rows = runsFrom(handle, thread, from, runs);
+                for (RunMessages run : rows) {
+                    for (MessageRecord message : run.messages()) {
+                        Key key = new Key(run.position(), run.runId(), message.role());
+                        if (from == null || key.isAfter(from)) {
+                            page.add(message);
+                            keys.add(key);
+                        }
+                    }
+                }
+                if (rows.size() < runs) {
+                    break;
+                }
+                RunMessages last = rows.getLast();
+                from = new Key(last.position(), last.runId(), MessageRecord.Role.ASSISTANT);
             }
-            return new Page<>(rows.subList(0, limit), Cursors.encode(Long.toString(positions.get(limit - 1))));
         });
+        if (page.size() <= limit) {
+            return new Page<>(page, null);
+        }
+        return new Page<>(page.subList(0, limit), keys.get(limit - 1).encode());
+    }
+
+    /** The thread's runs from {@code from}'s run on (all of them without one), in order. */
+    private static List<RunMessages> runsFrom(Handle handle, ThreadId thread, Key from, int limit) {
+        if (from == null) {
+            return handle.createQuery(COLUMNS + "WHERE thread_id = :thread ORDER BY position, id LIMIT :limit")
+                    .bind("thread", thread.value())
+                    .bind("limit", limit)
+                    .map(RunMessages::read)
+                    .list();
+        }
+        return handle.createQuery(COLUMNS + """
+                        WHERE thread_id = :thread AND position >= :position AND (position > :position OR id >= :run)
+                        ORDER BY position, id LIMIT :limit""")
+                .bind("thread", thread.value())
+                .bind("position", from.position())
+                .bind("run", from.runId())
+                .bind("limit", limit)
+                .map(RunMessages::read)
+                .list();
+    }
+
+    /** One run's row as the messages it holds. */
+    private record RunMessages(long position, String runId, List<MessageRecord> messages) {
+        static RunMessages read(ResultSet rs, StatementContext ctx) throws SQLException {
+            String runId = rs.getString("id");
+            ThreadId thread = new ThreadId(rs.getString("thread_id"));
+            RunId run = new RunId(runId);
+            List<MessageRecord> messages = new ArrayList<>(2);
+            String question = rs.getString("user_message_id");
+            if (question != null) {
+                messages.add(new MessageRecord(new MessageId(question), thread, run, MessageRecord.Role.USER,
+                        rs.getString("user_message"), Rows.instant(rs, "created_at")));
+            }
+            String answer = rs.getString("assistant_message_id");
+            if (answer != null) {
+                messages.add(new MessageRecord(new MessageId(answer), thread, run, MessageRecord.Role.ASSISTANT,
+                        rs.getString("output"), Rows.instant(rs, "finished_at")));
+            }
+            return new RunMessages(rs.getLong("position"), runId, messages);
+        }
+    }
+
+    /**
+     * Where a message sorts on its thread: its run's position and id (in the database's order), then user
+     * before assistant.
+     */
+    private record Key(long position, String runId, MessageRecord.Role role) {
+        /** Whether this message comes after {@code from}, given that its run is not before {@code from}'s. */
+        boolean isAfter(Key from) {
+            boolean sameRun = position == from.position && runId.equals(from.runId);
+            return !sameRun || role.ordinal() > from.role.ordinal();
+        }
+
+        String encode() {
+            return Cursors.encode(position + ":" + role.wire() + ":" + runId);
+        }
+
+        static Key decode(String cursor) {
+            String[] parts = Cursors.decode(cursor).split(":", 3);
+            if (parts.length != 3 || parts[2].isEmpty()) {
+                throw new InvalidCursorException();
+            }
+            try {
+                return new Key(Long.parseLong(parts[0]), parts[2], MessageRecord.Role.fromWire(parts[1]));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidCursorException();
+            }
+        }
     }
 }

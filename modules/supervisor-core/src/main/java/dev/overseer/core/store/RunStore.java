@@ -1,5 +1,6 @@
 package dev.overseer.core.store;
 
+import dev.overseer.context.MessageId;
 import dev.overseer.context.RunId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
@@ -37,21 +38,19 @@ public final class RunStore {
 
     private final Jdbi jdbi;
     private final ThreadStore threads;
-    private final MessageStore messages;
     private final Clock clock;
 
     @Inject
-    public RunStore(Jdbi jdbi, ThreadStore threads, MessageStore messages, Clock clock) {
+    public RunStore(Jdbi jdbi, ThreadStore threads, Clock clock) {
         this.jdbi = jdbi;
         this.threads = threads;
-        this.messages = messages;
         this.clock = clock;
     }
 
     /**
      * In one transaction of its own: makes the run the thread's active run (creating the thread if the
-     * admission brings one), stores the run as queued with its idempotency key, if any, and the user's
-     * message. Nothing is stored unless admitted. Starts without a key are admitted by the
+     * admission brings one), stores the run as queued with the user's message and its idempotency key, if
+     * any. Nothing is stored unless admitted. Starts without a key are admitted by the
      * {@link EventWriter}'s group commit instead ({@link #admitAll}).
      */
     public Admission admit(RunAdmission admission) {
@@ -78,7 +77,6 @@ public final class RunStore {
                             .bind("fingerprint", admission.fingerprint())
                             .execute();
                 }
-                messages.insert(handle, admission.userMessage());
                 return Admission.ADMITTED;
             });
         } catch (UnableToExecuteStatementException e) {
@@ -97,10 +95,10 @@ public final class RunStore {
 
     /**
      * Stores admissions without an idempotency key on an open handle, one JDBC batch per statement: new
-     * threads, the claims of existing threads, the runs, the users' messages (in admission order). The
-     * caller holds those threads, so each claim must take; one that does not fails the whole batch. A run
-     * that already started or finished by now is stored as it is now: running, or finished with its thread
-     * free again (its assistant message is left to {@link #finish}).
+     * threads, the claims of existing threads, the runs with their users' messages. The caller holds those
+     * threads, so each claim must take; one that does not fails the whole batch. A run that already started
+     * or finished by now is stored as it is now: running, or finished with its thread free again and its
+     * assistant message.
      */
     void admitAll(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
             Map<RunId, RunFinish> finished) {
@@ -109,7 +107,6 @@ public final class RunStore {
         }
         List<ThreadRecord> newThreads = new ArrayList<>();
         List<ThreadRecord> claimed = new ArrayList<>();
-        List<MessageRecord> questions = new ArrayList<>(admissions.size());
         for (RunAdmission admission : admissions) {
             if (admission.idempotencyKey() != null) {
                 throw new IllegalArgumentException("a start with an idempotency key is admitted on its own");
@@ -125,7 +122,6 @@ public final class RunStore {
             } else {
                 claimed.add(claimOf(run, holder, touched));
             }
-            questions.add(admission.userMessage());
         }
         threads.insert(handle, newThreads);
         boolean[] took = threads.claim(handle, claimed);
@@ -135,15 +131,15 @@ public final class RunStore {
             }
         }
         insertRuns(handle, admissions, started, finished);
-        messages.insert(handle, questions);
     }
 
     private static void insertRuns(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
             Map<RunId, RunFinish> finished) {
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at, finished_at,
-                                  output, error_code, error_message, prompt_tokens, completion_tokens)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                  output, error_code, error_message, prompt_tokens, completion_tokens, position,
+                                  user_message_id, user_message, assistant_message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
             for (RunAdmission admission : admissions) {
                 RunRecord run = admission.run();
                 RunFinish finish = finished.get(run.id());
@@ -154,6 +150,7 @@ public final class RunStore {
                     startedAt = finish.finishedAt();
                 }
                 TokenUsage usage = finish == null ? null : finish.usage();
+                MessageId answer = finish == null ? null : finish.assistantMessageId();
                 batch.set(run.id().value())
                         .set(run.threadId().value())
                         .set(run.userId().value())
@@ -168,6 +165,10 @@ public final class RunStore {
                         .set(finish == null ? null : finish.errorMessage())
                         .set(usage == null ? null : usage.promptTokens())
                         .set(usage == null ? null : usage.completionTokens())
+                        .set(admission.position())
+                        .set(admission.userMessage().id().value())
+                        .set(admission.userMessage().content())
+                        .set(answer == null ? null : answer.value())
                         .add();
             }
             batch.execute();
@@ -219,34 +220,29 @@ public final class RunStore {
     }
 
     /**
-     * Stores how runs ended, one JDBC batch per statement: the runs' outcomes, the
-     * assistants' messages (in the order the runs finished), the threads' release. A run whose start is in
-     * {@code startedInBatch} gets that start time, as if its start had been written first. A run in
-     * {@code admittedInBatch} was inserted finished, with its thread free ({@link #admitAll}): only its
-     * assistant message is left to store.
+     * Stores how runs ended, one JDBC batch per statement: the runs' outcomes with their assistants'
+     * messages, the threads' release. A run whose start is in {@code startedInBatch} gets that start time,
+     * as if its start had been written first. A run in {@code admittedInBatch} was inserted finished, with
+     * its thread free ({@link #admitAll}): nothing is left to store.
      */
     void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch,
             Set<RunId> admittedInBatch) {
         if (outcomes.isEmpty()) {
             return;
         }
-        List<MessageRecord> answers = new ArrayList<>();
         List<RunFinish> updates = new ArrayList<>(outcomes.size());
         for (RunFinish finish : outcomes) {
-            if (finish.assistantMessage() != null) {
-                answers.add(finish.assistantMessage());
-            }
             if (!admittedInBatch.contains(finish.runId())) {
                 updates.add(finish);
             }
         }
         if (updates.isEmpty()) {
-            messages.insert(handle, answers);
             return;
         }
         try (JdbcBatch runUpdates = JdbcBatch.prepare(handle, """
                 UPDATE runs SET status = ?, finished_at = ?, output = ?, error_code = ?, error_message = ?,
-                       prompt_tokens = ?, completion_tokens = ?, started_at = COALESCE(started_at, ?)
+                       prompt_tokens = ?, completion_tokens = ?, started_at = COALESCE(started_at, ?),
+                       assistant_message_id = ?
                 WHERE id = ?""")) {
             for (RunFinish finish : updates) {
                 long finishedAt = finish.finishedAt().toEpochMilli();
@@ -259,12 +255,12 @@ public final class RunStore {
                         .set(finish.usage() == null ? null : finish.usage().promptTokens())
                         .set(finish.usage() == null ? null : finish.usage().completionTokens())
                         .set(startedAt == null ? finishedAt : startedAt.toEpochMilli())
+                        .set(finish.assistantMessageId() == null ? null : finish.assistantMessageId().value())
                         .set(finish.runId().value())
                         .add();
             }
             runUpdates.execute();
         }
-        messages.insert(handle, answers);
         threads.release(handle, updates);
     }
 

@@ -23,6 +23,7 @@ import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
+import dev.overseer.core.store.RunPositions;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.ThreadRecord;
@@ -113,7 +114,7 @@ public final class Supervisor {
                 context.origin().label(), now, null, null, null, null, null, null);
         MessageRecord message = new MessageRecord(MessageId.generate(), threadId, context.runId(),
                 MessageRecord.Role.USER, content, now);
-        return new RunAdmission(thread, run, message, idempotencyKey, fingerprint);
+        return new RunAdmission(thread, run, RunPositions.next(now), message, idempotencyKey, fingerprint);
     }
 
     /** Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. */
@@ -293,10 +294,7 @@ public final class Supervisor {
             default -> new EventPayload.RunFailed(errorCode, errorMessage);
         };
         RunEvent event = RunEvent.encode(context.runId(), context.threadId(), ++seq, now, agent.name(), terminal);
-        MessageRecord answer = status == RunStatus.COMPLETED
-                ? new MessageRecord(MessageId.generate(), context.threadId(), context.runId(),
-                        MessageRecord.Role.ASSISTANT, output, now)
-                : null;
+        MessageId answer = status == RunStatus.COMPLETED && output != null ? MessageId.generate() : null;
         // The run as the database has it after the finish: times in milliseconds; never started counts as
         // started when it finished.
         RunRecord stored = new RunRecord(context.runId(), context.threadId(), context.userId(), agent.name(), status,

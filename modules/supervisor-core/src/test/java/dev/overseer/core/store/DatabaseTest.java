@@ -32,19 +32,23 @@ class DatabaseTest {
     }
 
     @Test
-    void messages_haveNoUniqueIdConstraint_butKeepTheirKeyAndThreadIndex() {
+    void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(9);
-            List<String> constraints = database.jdbi().withHandle(handle -> handle.createQuery("""
-                            SELECT constraint_type FROM information_schema.table_constraints
-                            WHERE table_name = 'MESSAGES' ORDER BY constraint_type""")
+            assertThat(database.migrate()).isEqualTo(10);
+            List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
+                            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());
-            assertThat(constraints).doesNotContain("UNIQUE").contains("PRIMARY KEY");
-            List<String> indexes = database.jdbi().withHandle(handle -> handle.createQuery(
-                            "SELECT index_name FROM information_schema.indexes WHERE table_name = 'MESSAGES'")
+            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES");
+            List<String> columns = database.jdbi().withHandle(handle -> handle.createQuery(
+                            "SELECT column_name FROM information_schema.columns WHERE table_name = 'RUNS'")
                     .mapTo(String.class).list());
-            assertThat(indexes).contains("MESSAGES_BY_THREAD");
+            assertThat(columns).contains("POSITION", "USER_MESSAGE_ID", "USER_MESSAGE", "ASSISTANT_MESSAGE_ID");
+            List<String> indexed = database.jdbi().withHandle(handle -> handle.createQuery("""
+                            SELECT column_name FROM information_schema.index_columns
+                            WHERE table_name = 'RUNS' AND index_name = 'RUNS_BY_THREAD' ORDER BY ordinal_position""")
+                    .mapTo(String.class).list());
+            assertThat(indexed).containsExactly("THREAD_ID", "POSITION");
         } finally {
             InMemoryDatabases.close(database);
         }

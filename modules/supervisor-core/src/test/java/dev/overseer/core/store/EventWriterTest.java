@@ -35,7 +35,7 @@ class EventWriterTest {
     private final ThreadListing listing = new ThreadListing(database.jdbi());
     private final ThreadStore threads = new ThreadStore(database.jdbi(), listing);
     private final MessageStore messages = new MessageStore(database.jdbi());
-    private final RunStore runs = new RunStore(database.jdbi(), threads, messages, Clock.systemUTC());
+    private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC());
     private final EventStore events = new EventStore(database.jdbi());
     private EventWriter writer;
 
@@ -64,6 +64,7 @@ class EventWriterTest {
         return new RunAdmission(newThread ? new ThreadRecord(thread, ALICE, null, "{}", null, at, at) : null,
                 new RunRecord(run, thread, ALICE, "supervisor", RunStatus.QUEUED, "websocket", at, null, null, null,
                         null, null, null),
+                RunPositions.next(at),
                 new MessageRecord(MessageId.generate(), thread, run, MessageRecord.Role.USER, "What is 6*7?", at),
                 null, null);
     }
@@ -77,8 +78,7 @@ class EventWriterTest {
     }
 
     private static RunFinish completed(RunId run, ThreadId thread, Instant at) {
-        return new RunFinish(run, thread, RunStatus.COMPLETED, at, "6*7 = 42", null, null,
-                new MessageRecord(MessageId.generate(), thread, run, MessageRecord.Role.ASSISTANT, "6*7 = 42", at));
+        return new RunFinish(run, thread, RunStatus.COMPLETED, at, "6*7 = 42", null, null, MessageId.generate());
     }
 
     @Test

@@ -87,7 +87,7 @@ final class CoreHarness implements AutoCloseable {
         listing = new ThreadListing(database.jdbi());
         threads = new ThreadStore(database.jdbi(), listing);
         messages = new MessageStore(database.jdbi());
-        runs = new RunStore(database.jdbi(), threads, messages, clock);
+        runs = new RunStore(database.jdbi(), threads, clock);
         events = new EventStore(database.jdbi());
         writer = new EventWriter(database.jdbi(), runs);
         registry = new RunRegistry();
