@@ -2,14 +2,12 @@ package dev.overseer.core.supervisor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.overseer.context.ExecutionContext;
 import dev.overseer.context.MessageId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
-import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.ConversationItem;
 import dev.overseer.core.model.ModelException;
@@ -153,10 +151,7 @@ public final class Supervisor {
         emit(current.name(), new EventPayload.AgentStarted(parent));
         // The top-level agent's text doubles as the partial output a stopped run keeps.
         StringBuilder spoken = topLevel ? partialOutput : new StringBuilder();
-        List<ToolSpec> specs = new ArrayList<>(dispatcher.specs());
-        for (String delegate : current.delegates()) {
-            agents.find(delegate).ifPresent(sub -> specs.add(delegationSpec(sub)));
-        }
+        List<ToolSpec> specs = dispatcher.specs();
         for (int step = 1; step <= settings.maxSteps(); step++) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -222,15 +217,6 @@ public final class Supervisor {
             return new ToolOutcome(call, NullNode.getInstance(), "agent '" + sub.name() + "' failed: " + e.getMessage(),
                     elapsedMillis(started));
         }
-    }
-
-    private static ToolSpec delegationSpec(Agent sub) {
-        ObjectNode parameters = Json.object().put("type", "object");
-        parameters.putObject("properties").putObject("task")
-                .put("type", "string")
-                .put("description", "what " + sub.name() + " should do, with everything it needs to know");
-        parameters.putArray("required").add("task");
-        return new ToolSpec(sub.name(), sub.description(), parameters.put("additionalProperties", false));
     }
 
     /** The thread's earlier messages, newest kept first, within the history budget, oldest first. */

@@ -1,17 +1,23 @@
 package dev.overseer.core.supervisor;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.ExecutionContext;
+import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
+import dev.overseer.core.tool.ToolSpec;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one place a supervisor is made. Both transports reach it with an {@link ExecutionContext} they
@@ -26,6 +32,7 @@ public final class SupervisorFactory {
     private final RunLifecycle lifecycle;
     private final AgentSettings settings;
     private final Clock clock;
+    private final Map<String, List<ToolSpec>> specsByAgent = new ConcurrentHashMap<>();
 
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents,
@@ -45,7 +52,7 @@ public final class SupervisorFactory {
                 lifecycle, settings, clock);
     }
 
-    /** A new dispatcher over the tools this agent may call. */
+    /** A new dispatcher over the tools this agent may call, telling the model of them and of its delegates. */
     private ToolDispatcher dispatcher(Agent agent) {
         Map<String, Tool> allowed = new LinkedHashMap<>();
         for (String name : agent.tools()) {
@@ -54,6 +61,24 @@ public final class SupervisorFactory {
                 allowed.put(name, tool);
             }
         }
-        return new ToolDispatcher(allowed);
+        // Specs are immutable and the same for every run of an agent: made at its first run, not at each.
+        List<ToolSpec> specs = specsByAgent.computeIfAbsent(agent.name(), name -> {
+            List<ToolSpec> made = new ArrayList<>();
+            allowed.values().forEach(tool -> made.add(tool.spec()));
+            for (String delegate : agent.delegates()) {
+                agents.find(delegate).ifPresent(sub -> made.add(delegationSpec(sub)));
+            }
+            return List.copyOf(made);
+        });
+        return new ToolDispatcher(allowed, specs);
+    }
+
+    private static ToolSpec delegationSpec(Agent sub) {
+        ObjectNode parameters = Json.object().put("type", "object");
+        parameters.putObject("properties").putObject("task")
+                .put("type", "string")
+                .put("description", "what " + sub.name() + " should do, with everything it needs to know");
+        parameters.putArray("required").add("task");
+        return new ToolSpec(sub.name(), sub.description(), parameters.put("additionalProperties", false));
     }
 }

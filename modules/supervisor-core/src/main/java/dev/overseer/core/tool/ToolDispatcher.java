@@ -12,16 +12,27 @@ import java.util.Map;
  */
 public final class ToolDispatcher {
     private final Map<String, Tool> tools;
+    private final List<ToolSpec> specs;
     private int calls;
 
+    /** A dispatcher over these tools, which tells the model of them and of nothing else. */
     public ToolDispatcher(Map<String, Tool> tools) {
-        // Insertion order is kept, so the model sees the tools in the same order on every start.
-        this.tools = Collections.unmodifiableMap(new LinkedHashMap<>(tools));
+        this(tools, tools.values().stream().map(Tool::spec).toList());
     }
 
-    /** What the model is told about the tools this run may call. */
+    /**
+     * A dispatcher over these tools that tells the model {@code specs}: the tools' specs, made once and shared
+     * (they are immutable), and those of what else the model may call, such as agents to delegate to.
+     */
+    public ToolDispatcher(Map<String, Tool> tools, List<ToolSpec> specs) {
+        // Insertion order is kept, so the model sees the tools in the same order on every start.
+        this.tools = Collections.unmodifiableMap(new LinkedHashMap<>(tools));
+        this.specs = List.copyOf(specs);
+    }
+
+    /** What the model is told about what this run may call. */
     public List<ToolSpec> specs() {
-        return tools.values().stream().map(Tool::spec).toList();
+        return specs;
     }
 
     /** How many calls this run has dispatched. */

@@ -125,4 +125,16 @@ class ToolDispatcherTest {
 
         assertThat(dispatcher.specs()).extracting(ToolSpec::name).containsExactlyInAnyOrder("calculator", "wait");
     }
+
+    @Test
+    void aSpec_keepsItsSchema_whateverItsMakerAndItsReadersDoWithTheirCopies() {
+        // One spec serves every run of an agent (SupervisorFactory), so no run may change it for the others.
+        ObjectNode schema = Json.object().put("type", "object");
+        ToolSpec spec = new ToolSpec("echo", "says it again", schema);
+
+        schema.put("type", "changed by its maker");
+        spec.parameters().put("type", "changed by a reader");
+
+        assertThat(spec.parameters().path("type").asText()).isEqualTo("object");
+    }
 }
