@@ -6,12 +6,23 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The server's own meters (runs, events, errors); the transports add theirs to the same registry. */
 @Singleton
 public final class OverseerMetrics {
     private final MeterRegistry registry;
     private final Counter eventsEmitted;
+    /** The meters of each transport, and of each final status: looked up once, not at every run. */
+    private final Map<String, Counter> started = new ConcurrentHashMap<>();
+    private final Map<Outcome, Finished> finished = new ConcurrentHashMap<>();
+
+    private record Outcome(String origin, String status) {
+    }
+
+    private record Finished(Counter runs, Timer duration) {
+    }
 
     @Inject
     public OverseerMetrics(MeterRegistry registry) {
@@ -26,17 +37,20 @@ public final class OverseerMetrics {
     }
 
     public void runStarted(String origin) {
-        Counter.builder("overseer.runs.started").description("Runs started").tag("transport", origin)
-                .register(registry).increment();
+        started.computeIfAbsent(origin, transport -> Counter.builder("overseer.runs.started")
+                .description("Runs started").tag("transport", transport).register(registry)).increment();
     }
 
     public void runFinished(String origin, String status, Duration duration) {
-        Counter.builder("overseer.runs.finished").description("Runs finished, by final status")
-                .tag("transport", origin).tag("status", status)
-                .register(registry).increment();
-        Timer.builder("overseer.run.duration").description("Run duration, admission to terminal event")
-                .tag("transport", origin).tag("status", status)
-                .register(registry).record(duration);
+        Finished meters = finished.computeIfAbsent(new Outcome(origin, status), outcome -> new Finished(
+                Counter.builder("overseer.runs.finished").description("Runs finished, by final status")
+                        .tag("transport", outcome.origin()).tag("status", outcome.status())
+                        .register(registry),
+                Timer.builder("overseer.run.duration").description("Run duration, admission to terminal event")
+                        .tag("transport", outcome.origin()).tag("status", outcome.status())
+                        .register(registry)));
+        meters.runs().increment();
+        meters.duration().record(duration);
     }
 
     public void eventEmitted() {
