@@ -1,8 +1,7 @@
 package dev.overseer.core.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overseer.core.json.Json;
+import dev.overseer.core.json.JsonObjectWriter;
 import dev.overseer.core.model.TokenUsage;
 
 /** The typed content of a run event (SPEC §4); each kind knows its wire type and its payload JSON. */
@@ -10,8 +9,8 @@ public sealed interface EventPayload {
     /** The event's {@code type} on the wire. */
     String type();
 
-    /** The event's {@code payload} object on the wire. */
-    ObjectNode toJson();
+    /** Writes the fields of the event's {@code payload} object on the wire. */
+    void writeTo(JsonObjectWriter payload);
 
     /** Whether this payload ends a run; a run emits exactly one, last. */
     default boolean terminal() {
@@ -26,8 +25,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("parent_agent", parentAgent);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("parent_agent", parentAgent);
         }
     }
 
@@ -39,8 +38,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("text", text);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("text", text);
         }
     }
 
@@ -52,8 +51,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("text", text);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("text", text);
         }
     }
 
@@ -65,10 +64,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            ObjectNode node = Json.object().put("tool_call_id", toolCallId).put("tool", tool);
-            node.set("arguments", arguments);
-            return node;
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("tool_call_id", toolCallId).put("tool", tool).put("arguments", arguments);
         }
     }
 
@@ -81,10 +78,9 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            ObjectNode node = Json.object().put("tool_call_id", toolCallId).put("tool", tool);
-            node.set("result", result);
-            return node.put("duration_ms", durationMs).put("error", error);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("tool_call_id", toolCallId).put("tool", tool).put("result", result)
+                    .put("duration_ms", durationMs).put("error", error);
         }
     }
 
@@ -96,8 +92,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("output", output);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("output", output);
         }
     }
 
@@ -109,8 +105,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("code", code).put("message", message);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("code", code).put("message", message);
         }
     }
 
@@ -126,14 +122,14 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            ObjectNode node = Json.object().put("output", output);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("output", output);
             if (usage != null) {
-                node.putObject("usage")
+                payload.object("usage")
                         .put("prompt_tokens", usage.promptTokens())
-                        .put("completion_tokens", usage.completionTokens());
+                        .put("completion_tokens", usage.completionTokens())
+                        .end();
             }
-            return node;
         }
 
         @Override
@@ -150,8 +146,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object().put("code", code).put("message", message);
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("code", code).put("message", message);
         }
 
         @Override
@@ -168,8 +164,8 @@ public sealed interface EventPayload {
         }
 
         @Override
-        public ObjectNode toJson() {
-            return Json.object();
+        public void writeTo(JsonObjectWriter payload) {
+            // an empty object
         }
 
         @Override

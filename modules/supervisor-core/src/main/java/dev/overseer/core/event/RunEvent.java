@@ -1,9 +1,9 @@
 package dev.overseer.core.event;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.json.JsonObjectWriter;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -25,15 +25,19 @@ public record RunEvent(RunId runId, ThreadId threadId, int seq, String type, boo
     /** Encodes a payload as the event with this run, thread, sequence number, time and agent. */
     public static RunEvent encode(RunId runId, ThreadId threadId, int seq, Instant timestamp, String agent,
             EventPayload payload) {
-        ObjectNode node = Json.object()
+        StringBuilder json = new StringBuilder(384);
+        JsonObjectWriter event = new JsonObjectWriter(json)
                 .put("type", payload.type())
                 .put("run_id", runId.value())
                 .put("thread_id", threadId.value())
                 .put("seq", seq)
                 .put("timestamp", Json.timestamp(timestamp))
                 .put("agent", agent);
-        node.set("payload", payload.toJson());
-        return new RunEvent(runId, threadId, seq, payload.type(), payload.terminal(), Json.write(node));
+        JsonObjectWriter fields = event.object("payload");
+        payload.writeTo(fields);
+        fields.end();
+        event.end();
+        return new RunEvent(runId, threadId, seq, payload.type(), payload.terminal(), json.toString());
     }
 
     /** Whether a stored type names a terminal event. */
