@@ -15,7 +15,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,17 +173,20 @@ public final class ThreadListing implements AutoCloseable {
         try {
             jdbi.useTransaction(handle -> {
                 if (!updated.isEmpty()) {
-                    PreparedBatch deletes = handle.prepareBatch("DELETE FROM thread_listing WHERE thread_id = :id");
-                    updated.forEach(id -> deletes.bind("id", id.value()).add());
-                    deletes.execute();
+                    try (JdbcBatch deletes = JdbcBatch.prepare(handle,
+                            "DELETE FROM thread_listing WHERE thread_id = ?")) {
+                        updated.forEach(id -> deletes.set(id.value()).add());
+                        deletes.execute();
+                    }
                 }
                 // Copied from threads as committed now: a thread deleted meanwhile has no row to copy.
-                PreparedBatch inserts = handle.prepareBatch("""
+                try (JdbcBatch inserts = JdbcBatch.prepare(handle, """
                         INSERT INTO thread_listing (thread_id, user_id, updated_at)
-                        SELECT id, user_id, updated_at FROM threads WHERE id = :id""");
-                created.forEach(id -> inserts.bind("id", id.value()).add());
-                updated.forEach(id -> inserts.bind("id", id.value()).add());
-                inserts.execute();
+                        SELECT id, user_id, updated_at FROM threads WHERE id = ?""")) {
+                    created.forEach(id -> inserts.set(id.value()).add());
+                    updated.forEach(id -> inserts.set(id.value()).add());
+                    inserts.execute();
+                }
             });
         } catch (RuntimeException e) {
             // A commit that reports failure may still have landed: rows copied once are replaced, not re-inserted.
