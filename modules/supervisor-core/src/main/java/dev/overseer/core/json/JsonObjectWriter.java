@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * A compact JSON object written straight into text, for the hot path (run events), where building a tree
  * and then serialising it costs several times the text itself. Strings are escaped by Jackson's
- * {@link JsonStringEncoder} and nested trees written by {@link Json#write}, so the text is what
- * {@code Json.write} makes of the same tree.
+ * {@link JsonStringEncoder}; a nested tree's objects, arrays, strings, integers, booleans and nulls are walked
+ * here and any other value is written by {@link Json#write}, so the text is what {@code Json.write} makes of
+ * the same tree (JsonObjectWriterTest).
  */
 public final class JsonObjectWriter {
     private static final JsonStringEncoder ESCAPES = JsonStringEncoder.getInstance();
