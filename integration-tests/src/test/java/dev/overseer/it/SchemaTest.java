@@ -48,15 +48,16 @@ class SchemaTest {
     }
 
     @Test
-    void messagesStoredInTheirOwnTable_areReadFromTheirRunsAfterTheMigration_inTheSameOrder() {
+    void dataStoredUnderV9_messagesAndActiveRuns_readTheSameAfterTheMigrations() {
         database.migrate("9");
         database.jdbi().useTransaction(handle -> {
             thread(handle, "thr_a");
             thread(handle, "thr_b");
-            run(handle, "run_a1", "thr_a", "completed", 1_000, 1_500, "6*7 = 42");
-            run(handle, "run_b1", "thr_b", "completed", 1_100, 1_200, "elsewhere");
-            run(handle, "run_a2", "thr_a", "failed", 2_000, 2_100, null);
-            run(handle, "run_a3", "thr_a", "completed", 3_000, 3_300, "It is noon.");
+            run(handle, "run_a1", "thr_a", "completed", 1_000, 1_500L, "6*7 = 42");
+            run(handle, "run_b1", "thr_b", "completed", 1_100, 1_200L, "elsewhere");
+            run(handle, "run_a2", "thr_a", "failed", 2_000, 2_100L, null);
+            run(handle, "run_a3", "thr_a", "completed", 3_000, 3_300L, "It is noon.");
+            run(handle, "run_b2", "thr_b", "running", 4_000, null, null);
             message(handle, "msg_u1", "thr_a", "run_a1", "user", "What is 6*7?", 1_000);
             message(handle, "msg_bu", "thr_b", "run_b1", "user", "not Alice's thread", 1_100);
             message(handle, "msg_a1", "thr_a", "run_a1", "assistant", "6*7 = 42", 1_500);
@@ -66,7 +67,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(1);
+        assertThat(database.migrate()).isEqualTo(2);
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");
@@ -83,6 +84,10 @@ class SchemaTest {
         assertThat(second.items()).extracting(m -> m.runId().value()).containsExactly("run_a2", "run_a3");
         assertThat(messages.list(new ThreadId("thr_b"), null, 10).items()).extracting(MessageRecord::content)
                 .containsExactly("not Alice's thread", "elsewhere");
+        // V11: the runs a stop could leave active are listed for recovery; the finished ones are not.
+        List<String> active = database.jdbi().withHandle(handle -> handle.createQuery(
+                "SELECT run_id FROM active_runs").mapTo(String.class).list());
+        assertThat(active).containsExactly("run_b2");
 
         // A run admitted after the migration comes after every migrated one.
         database.jdbi().useHandle(handle -> handle.createUpdate("""
@@ -106,7 +111,7 @@ class SchemaTest {
                 .execute();
     }
 
-    private static void run(Handle handle, String id, String thread, String status, long created, long finished,
+    private static void run(Handle handle, String id, String thread, String status, long created, Long finished,
             String output) {
         handle.createUpdate("""
                         INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at,

@@ -133,8 +133,10 @@ public final class RunStore {
         insertRuns(handle, admissions, started, finished);
     }
 
+    /** Inserts the runs as they are now, and marks those not finished yet as active ({@code active_runs}). */
     private static void insertRuns(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
             Map<RunId, RunFinish> finished) {
+        List<RunId> active = new ArrayList<>();
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at, finished_at,
                                   output, error_code, error_message, prompt_tokens, completion_tokens, position,
@@ -148,6 +150,9 @@ public final class RunStore {
                         : startedAt != null ? RunStatus.RUNNING : run.status();
                 if (finish != null && startedAt == null) {
                     startedAt = finish.finishedAt();
+                }
+                if (finish == null) {
+                    active.add(run.id());
                 }
                 TokenUsage usage = finish == null ? null : finish.usage();
                 MessageId answer = finish == null ? null : finish.assistantMessageId();
@@ -172,6 +177,12 @@ public final class RunStore {
                         .add();
             }
             batch.execute();
+        }
+        if (!active.isEmpty()) {
+            try (JdbcBatch rows = JdbcBatch.prepare(handle, "INSERT INTO active_runs (run_id) VALUES (?)")) {
+                active.forEach(run -> rows.set(run.value()).add());
+                rows.execute();
+            }
         }
     }
 
@@ -221,7 +232,7 @@ public final class RunStore {
 
     /**
      * Stores how runs ended, one JDBC batch per statement: the runs' outcomes with their assistants'
-     * messages, the threads' release. A run whose start is in {@code startedInBatch} gets that start time,
+     * messages, the end of their entries in {@code active_runs}, the threads' release. A run whose start is in {@code startedInBatch} gets that start time,
      * as if its start had been written first. A run in {@code admittedInBatch} was inserted finished, with
      * its thread free ({@link #admitAll}): nothing is left to store.
      */
@@ -261,6 +272,10 @@ public final class RunStore {
             }
             runUpdates.execute();
         }
+        try (JdbcBatch inactive = JdbcBatch.prepare(handle, "DELETE FROM active_runs WHERE run_id = ?")) {
+            updates.forEach(finish -> inactive.set(finish.runId().value()).add());
+            inactive.execute();
+        }
         threads.release(handle, updates);
     }
 
@@ -271,7 +286,9 @@ public final class RunStore {
      */
     public int failInterrupted() {
         return jdbi.inTransaction(handle -> {
-            List<RunRecord> orphans = handle.createQuery("SELECT * FROM runs WHERE status IN (:queued, :running)")
+            List<RunRecord> orphans = handle.createQuery("""
+                            SELECT runs.* FROM active_runs a JOIN runs ON runs.id = a.run_id
+                            WHERE runs.status IN (:queued, :running)""")
                     .bind("queued", RunStatus.QUEUED.wire())
                     .bind("running", RunStatus.RUNNING.wire())
                     .map(MAPPER)

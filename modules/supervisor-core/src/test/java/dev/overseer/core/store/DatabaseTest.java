@@ -35,7 +35,7 @@ class DatabaseTest {
     void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(10);
+            assertThat(database.migrate()).isEqualTo(11);
             List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());

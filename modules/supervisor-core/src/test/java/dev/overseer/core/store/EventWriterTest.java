@@ -94,6 +94,7 @@ class EventWriterTest {
         writer.finish(completed(run, thread, at.plusMillis(3))).get(5, TimeUnit.SECONDS);
 
         assertThat(stored).isCompleted();
+        assertThat(activeRuns()).doesNotContain(run.value());
         RunRecord record = runs.find(ALICE, run).orElseThrow();
         assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(record.output()).isEqualTo("6*7 = 42");
@@ -121,12 +122,20 @@ class EventWriterTest {
 
         assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
         assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isEqualTo(run);
+        assertThat(activeRuns()).containsExactly(run.value());
 
         writer.started(run, at);
         events(run, thread, 1, 2, at).forEach(writer::append);
         writer.finish(completed(run, thread, at.plusMillis(1))).get(5, TimeUnit.SECONDS);
         assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isNull();
+        assertThat(activeRuns()).isEmpty();
+    }
+
+    /** The runs recovery would find active ({@code active_runs}, V11). */
+    private List<String> activeRuns() {
+        return database.jdbi().withHandle(handle -> handle.createQuery("SELECT run_id FROM active_runs")
+                .mapTo(String.class).list());
     }
 
     @Test
