@@ -45,48 +45,43 @@ public final class MessageStore {
 
     /** A page of a thread's messages, oldest first; the caller has checked the thread's owner. */
     public Page<MessageRecord> list(ThreadId thread, String cursor, int limit) {
-        Key after = cursor == null ? null : Key.decode(cursor);
         List<MessageRecord> page = new ArrayList<>(limit + 1);
-        List<Key> keys = new ArrayList<>(limit + 1);
-        jdbi.useHandle(handle -> {
+        Key last = jdbi.withHandle(handle -> {
+            Key lastOnPage = null;
             // Runs hold one or two messages (a run migrated without any holds none): read runs until the page
             // and one more message are found, or the thread has no more. Each read starts at the run of the
             // last message taken, which it reads again.
-            Key from = after;
+            Key from = cursor == null ? Key.START : Key.decode(cursor);
             int runs = limit + 1;
             while (page.size() <= limit) {
                 List<RunMessages> rows = runsFrom(handle, thread, from, runs);
                 for (RunMessages run : rows) {
                     for (MessageRecord message : run.messages()) {
                         Key key = new Key(run.position(), run.runId(), message.role());
-                        if (from == null || key.isAfter(from)) {
+                        if (key.isAfter(from)) {
                             page.add(message);
-                            keys.add(key);
+                            if (page.size() == limit) {
+                                lastOnPage = key;
+                            }
                         }
                     }
                 }
                 if (rows.size() < runs) {
                     break;
                 }
-                RunMessages last = rows.getLast();
-                from = new Key(last.position(), last.runId(), MessageRecord.Role.ASSISTANT);
+                RunMessages lastRun = rows.getLast();
+                from = new Key(lastRun.position(), lastRun.runId(), MessageRecord.Role.ASSISTANT);
             }
+            return lastOnPage;
         });
         if (page.size() <= limit) {
             return new Page<>(page, null);
         }
-        return new Page<>(page.subList(0, limit), keys.get(limit - 1).encode());
+        return new Page<>(page.subList(0, limit), last.encode());
     }
 
-    /** The thread's runs from {@code from}'s run on (all of them without one), in order. */
+    /** The thread's runs from {@code from}'s run on, in order. */
     private static List<RunMessages> runsFrom(Handle handle, ThreadId thread, Key from, int limit) {
-        if (from == null) {
-            return handle.createQuery(COLUMNS + "WHERE thread_id = :thread ORDER BY position, id LIMIT :limit")
-                    .bind("thread", thread.value())
-                    .bind("limit", limit)
-                    .map(RunMessages::read)
-                    .list();
-        }
         return handle.createQuery(COLUMNS + """
                         WHERE thread_id = :thread AND position >= :position AND (position > :position OR id >= :run)
                         ORDER BY position, id LIMIT :limit""")
@@ -124,6 +119,9 @@ public final class MessageStore {
      * before assistant.
      */
     private record Key(long position, String runId, MessageRecord.Role role) {
+        /** Before every message: no run has this position, and no run id is empty. */
+        static final Key START = new Key(Long.MIN_VALUE, "", MessageRecord.Role.USER);
+
         /** Whether this message comes after {@code from}, given that its run is not before {@code from}'s. */
         boolean isAfter(Key from) {
             boolean sameRun = position == from.position && runId.equals(from.runId);

@@ -232,8 +232,8 @@ public final class RunStore {
 
     /**
      * Stores how runs ended, one JDBC batch per statement: the runs' outcomes with their assistants'
-     * messages, the end of their entries in {@code active_runs}, the threads' release. A run whose start is in {@code startedInBatch} gets that start time,
-     * as if its start had been written first. A run in {@code admittedInBatch} was inserted finished, with
+     * messages, the end of their entries in {@code active_runs}, the threads' release. A run whose start is
+     * in {@code startedInBatch} gets that start time, as if its start had been written first. A run in {@code admittedInBatch} was inserted finished, with
      * its thread free ({@link #admitAll}): nothing is left to store.
      */
     void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch,
