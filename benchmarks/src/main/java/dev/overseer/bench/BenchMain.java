@@ -62,7 +62,7 @@ public final class BenchMain implements Callable<Integer> {
 
         @Option(names = "--client-threads", defaultValue = "2",
                 description = "Selector threads of the WebSocket client (default: ${DEFAULT-VALUE}; one thread "
-                        + "holds the echo server back by about 13% on 2 cores).")
+                        + "holds the echo server back by about 13%% on 2 cores).")
         int clientThreads;
 
         @Option(names = "--json", description = "Also write the results to this file as JSON.")
@@ -99,7 +99,7 @@ public final class BenchMain implements Callable<Integer> {
         double durationSeconds;
 
         @Option(names = "--warmup", defaultValue = "auto", description = "Warm-up, not counted: seconds, or auto: at "
-                + "least 10 s, then until the server's JIT compiler threads used under 5% of a core in each of the last "
+                + "least 10 s, then until the server's JIT compiler threads used under 5%% of a core in each of the last "
                 + "3 s, at most 60 s (default: ${DEFAULT-VALUE}).")
         String warmup;
 
