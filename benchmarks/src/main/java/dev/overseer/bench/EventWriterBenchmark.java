@@ -95,7 +95,7 @@ public class EventWriterBenchmark {
                 new SimpleMeterRegistry());
         database.migrate();
         Jdbi jdbi = database.jdbi();
-        listing = new ThreadListing(jdbi);
+        listing = new ThreadListing(database);
         runs = new RunStore(jdbi, new ThreadStore(jdbi, listing), Clock.systemUTC());
         writer = new EventWriter(jdbi, runs);
     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,15 +37,21 @@ class SchemaTest {
     }
 
     @Test
-    void migrations_leaveNoMessagesTable_andStartTheThreadListingInSync() {
+    void migrations_leaveNoMessagesTable_andAThreadListingTheFirstStartBuilds() {
         database.migrate();
         List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                         "SELECT LOWER(table_name) FROM information_schema.tables")
                 .mapTo(String.class).list());
         assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads").doesNotContain("messages");
-        boolean inSync = database.jdbi().withHandle(handle -> handle.createQuery(
-                "SELECT in_sync FROM thread_listing_state WHERE id = 1").mapTo(Boolean.class).one());
-        assertThat(inSync).isTrue();
+        // ADR 0015: the listing's own database beside an embedded H2, the same one on PostgreSQL.
+        List<String> listingTables = database.listingJdbi().withHandle(handle -> handle.createQuery(
+                        "SELECT LOWER(table_name) FROM information_schema.tables")
+                .mapTo(String.class).list());
+        assertThat(listingTables).as(TestDatabase.kind()).contains("thread_listing", "thread_listing_token");
+        Optional<String> token = database.jdbi().withHandle(handle -> handle.createQuery(
+                "SELECT listing_token FROM thread_listing_state WHERE id = 1").mapTo(String.class).findOne());
+        assertThat(token).isEmpty(); // no clean stop has left a listing yet
+        assertThat(database.migrate()).isZero(); // the listing's second history does not baseline again
     }
 
     @Test
@@ -67,7 +74,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(2);
+        assertThat(database.migrate()).isEqualTo(3 + 1); // V10 to V12, and the listing's V1
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");

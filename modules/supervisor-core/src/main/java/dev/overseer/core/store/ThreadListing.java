@@ -1,13 +1,17 @@
 package dev.overseer.core.store;
 
 import dev.overseer.context.ThreadId;
+import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,21 +19,24 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The index behind {@code GET /api/threads}: table {@code thread_listing}, each thread's user and last update
  * ordered by user, kept in step with {@code threads} by one background thread instead of by every write
- * (ADR 0012). An index ordered by user gains an entry at one place per user, so with many users starting
- * runs at once, maintained with the threads it cost each commit one rewritten page per user.
+ * (ADR 0012), in a database of its own when the main one is an embedded H2 (ADR 0015). An index ordered by user
+ * gains an entry at one place per user, so with many users starting runs at once, maintained with the threads
+ * it cost each commit one rewritten page per user; and in the same H2 database, its commits held up the event
+ * writer's.
  *
- * <p>A write that changes a thread's {@code updated_at} names the thread ({@link #changed}); once its
- * transaction commits, the thread is pending. The listing thread copies pending threads from {@code threads}
- * every {@link #DEFAULT_INTERVAL}, in one transaction, and at once when a reader asks ({@link #catchUp}), so a
- * listing always shows every write committed before it was asked for. Pending threads live in memory only: a
- * clean stop writes them and marks the listing in sync; a start that does not find that mark rebuilds the
- * listing from {@code threads} ({@link #recover}).
+ * <p>A write that changes a thread's {@code updated_at}, or deletes the thread, names it ({@link #changed});
+ * once its transaction commits, the thread is pending. The listing thread copies pending threads from
+ * {@code threads} every {@link #DEFAULT_INTERVAL}, in one transaction, and at once when a reader asks
+ * ({@link #catchUp}), so a listing always shows every write committed before it was asked for. Pending threads
+ * live in memory only: a clean stop writes them and leaves the same new token in both databases; a start that
+ * does not find that token in both rebuilds the listing from {@code threads} ({@link #recover}).
  */
 @Singleton
 public final class ThreadListing implements AutoCloseable {
@@ -37,8 +44,13 @@ public final class ThreadListing implements AutoCloseable {
     static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
     /** Pending threads beyond which the listing is written before its interval is up. */
     private static final int EAGER_PENDING = 20_000;
+    /** Threads compared per step of a rebuild. */
+    private static final int REBUILD_STEP = 1_000;
 
+    /** The database holding {@code threads}. */
     private final Jdbi jdbi;
+    /** The database holding {@code thread_listing}: its own, or the same as {@link #jdbi}. */
+    private final Jdbi listing;
     private final long intervalNanos;
     /** Pending threads; {@code true} when the thread may already have a listing row to replace. */
     private final Map<ThreadId, Boolean> pending = new ConcurrentHashMap<>();
@@ -49,19 +61,29 @@ public final class ThreadListing implements AutoCloseable {
     private volatile boolean closed;
 
     @Inject
-    public ThreadListing(Jdbi jdbi) {
-        this(jdbi, DEFAULT_INTERVAL);
+    public ThreadListing(Database database) {
+        this(database.jdbi(), database.listingJdbi(), DEFAULT_INTERVAL);
     }
 
-    ThreadListing(Jdbi jdbi, Duration interval) {
+    ThreadListing(Jdbi jdbi, Jdbi listing, Duration interval) {
         this.jdbi = jdbi;
+        this.listing = listing;
         this.intervalNanos = interval.toNanos();
         this.thread = Thread.ofPlatform().name("overseer-thread-listing").daemon().start(this::loop);
     }
 
+    /** A thread's place in the listing: its update time as the listing last copied it, then its id. */
+    record Entry(ThreadId id, long listedAt) {
+    }
+
+    /** A thread as {@code threads} holds it now, as much of it as the listing copies. */
+    private record Copy(String userId, long updatedAt) {
+    }
+
     /**
-     * Names threads whose {@code updated_at} the transaction open on {@code handle} changes; they become pending
-     * when it commits. {@code created}: threads it inserts, which have no listing row yet.
+     * Names threads whose {@code updated_at} the transaction open on {@code handle} changes, or which it
+     * deletes; they become pending when it commits. {@code created}: threads it inserts, which have no listing
+     * row yet.
      */
     void changed(Handle handle, Collection<ThreadId> threads, boolean created) {
         if (threads.isEmpty()) {
@@ -96,36 +118,118 @@ public final class ThreadListing implements AutoCloseable {
     }
 
     /**
-     * At start, before anything is written: rebuilds the listing from {@code threads} unless the last process
-     * stopped cleanly, then marks it out of sync until this one does. Returns how many rows it repaired.
+     * Up to {@code limit} of the user's listed threads, most recently updated first, from just after
+     * {@code after} (from the start when null). Threads deleted since their copy are gone from it once the
+     * listing has caught up with the deletion.
      */
-    public int recover() {
-        return jdbi.inTransaction(handle -> {
-            boolean inSync = handle.createQuery("SELECT in_sync FROM thread_listing_state WHERE id = 1")
-                    .mapTo(Boolean.class)
-                    .findOne()
-                    .orElse(false);
-            int repaired = 0;
-            if (!inSync) {
-                repaired += handle.createUpdate("""
-                        DELETE FROM thread_listing WHERE NOT EXISTS (SELECT 1 FROM threads t
-                            WHERE t.id = thread_listing.thread_id AND t.updated_at = thread_listing.updated_at)""")
-                        .execute();
-                repaired += handle.createUpdate("""
-                        INSERT INTO thread_listing (thread_id, user_id, updated_at)
-                        SELECT id, user_id, updated_at FROM threads t
-                        WHERE NOT EXISTS (SELECT 1 FROM thread_listing l WHERE l.thread_id = t.id)""")
-                        .execute();
-            }
-            markInSync(handle, false);
-            return repaired;
+    List<Entry> page(UserId user, Entry after, int limit) {
+        return listing.withHandle(handle -> {
+            var query = after == null
+                    ? handle.createQuery("""
+                            SELECT thread_id, updated_at FROM thread_listing WHERE user_id = :user
+                            ORDER BY updated_at DESC, thread_id DESC LIMIT :limit""")
+                    : handle.createQuery("""
+                            SELECT thread_id, updated_at FROM thread_listing WHERE user_id = :user
+                              AND (updated_at < :updated OR (updated_at = :updated AND thread_id < :id))
+                            ORDER BY updated_at DESC, thread_id DESC LIMIT :limit""")
+                            .bind("updated", after.listedAt())
+                            .bind("id", after.id().value());
+            return query.bind("user", user.value())
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> new Entry(new ThreadId(rs.getString(1)), rs.getLong(2)))
+                    .list();
         });
     }
 
-    private static void markInSync(Handle handle, boolean inSync) {
-        handle.createUpdate("UPDATE thread_listing_state SET in_sync = :inSync WHERE id = 1")
-                .bind("inSync", inSync)
-                .execute();
+    /**
+     * At start, before anything is written: rebuilds the listing from {@code threads} unless the last process
+     * stopped cleanly with this same listing, then marks it out of step until this one does. Returns how many
+     * rows it deleted and inserted.
+     */
+    public int recover() {
+        String token = jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT listing_token FROM thread_listing_state WHERE id = 1")
+                .mapTo(String.class)
+                .findOne()
+                .orElse(null));
+        String listed = listing.withHandle(handle -> handle.createQuery(
+                        "SELECT token FROM thread_listing_token WHERE id = 1")
+                .mapTo(String.class)
+                .findOne()
+                .orElse(null));
+        int repaired = token != null && token.equals(listed) ? 0 : rebuild();
+        jdbi.useHandle(handle -> handle.execute("UPDATE thread_listing_state SET listing_token = NULL WHERE id = 1"));
+        return repaired;
+    }
+
+    /**
+     * Makes the listing hold exactly the threads of {@code threads}, as they are, a step of
+     * {@link #REBUILD_STEP} ids at a time: each step compares one run of ids across both databases and
+     * writes only the rows that differ. Returns how many rows it deleted and inserted.
+     */
+    private int rebuild() {
+        int repaired = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            SequencedMap<String, Copy> threads = jdbi.withHandle(handle -> copies(handle.createQuery("""
+                            SELECT id, user_id, updated_at FROM threads WHERE id > :after ORDER BY id LIMIT :step""")
+                    .bind("after", from)
+                    .bind("step", REBUILD_STEP)));
+            if (threads.isEmpty()) {
+                break;
+            }
+            Map<String, Copy> listed = listing.withHandle(handle -> copies(handle.createQuery(
+                            "SELECT thread_id, user_id, updated_at FROM thread_listing WHERE thread_id = ANY(:ids)")
+                    .bindArray("ids", String.class, threads.keySet())));
+            List<String> stale = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            threads.forEach((id, copy) -> {
+                Copy row = listed.get(id);
+                if (!copy.equals(row)) {
+                    if (row != null) {
+                        stale.add(id);
+                    }
+                    missing.add(id);
+                }
+            });
+            repaired += stale.size() + missing.size();
+            listing.useTransaction(handle -> {
+                delete(handle, stale);
+                insert(handle, missing, threads);
+            });
+            after = threads.lastEntry().getKey(); // in the database's order of ids, which the next step follows
+        }
+        return repaired + deleteRowsWithoutThread();
+    }
+
+    /** Deletes listing rows whose thread is gone, a step of {@link #REBUILD_STEP} ids at a time. */
+    private int deleteRowsWithoutThread() {
+        int deleted = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            List<String> ids = listing.withHandle(handle -> handle.createQuery("""
+                            SELECT thread_id FROM thread_listing WHERE thread_id > :after ORDER BY thread_id
+                            LIMIT :step""")
+                    .bind("after", from)
+                    .bind("step", REBUILD_STEP)
+                    .mapTo(String.class)
+                    .list());
+            if (ids.isEmpty()) {
+                return deleted;
+            }
+            List<String> existing = jdbi.withHandle(handle -> handle.createQuery(
+                            "SELECT id FROM threads WHERE id = ANY(:ids)")
+                    .bindArray("ids", String.class, ids)
+                    .mapTo(String.class)
+                    .list());
+            List<String> gone = new ArrayList<>(ids);
+            gone.removeAll(existing);
+            listing.useTransaction(handle -> delete(handle, gone));
+            deleted += gone.size();
+            after = ids.getLast();
+        }
     }
 
     private void loop() {
@@ -153,45 +257,71 @@ public final class ThreadListing implements AutoCloseable {
         }
     }
 
+    /** The rows of a query of (id, user, update time), by id, in the query's order. */
+    private static SequencedMap<String, Copy> copies(Query query) {
+        SequencedMap<String, Copy> copies = new LinkedHashMap<>();
+        query.map((rs, ctx) -> Map.entry(rs.getString(1), new Copy(rs.getString(2), rs.getLong(3))))
+                .forEach(row -> copies.put(row.getKey(), row.getValue()));
+        return copies;
+    }
+
+    private static void delete(Handle handle, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (JdbcBatch deletes = JdbcBatch.prepare(handle, "DELETE FROM thread_listing WHERE thread_id = ?")) {
+            ids.forEach(id -> deletes.set(id).add());
+            deletes.execute();
+        }
+    }
+
+    private static void insert(Handle handle, Collection<String> ids, Map<String, Copy> copies) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (JdbcBatch inserts = JdbcBatch.prepare(handle,
+                "INSERT INTO thread_listing (thread_id, user_id, updated_at) VALUES (?, ?, ?)")) {
+            for (String id : ids) {
+                Copy copy = copies.get(id);
+                inserts.set(id).set(copy.userId()).set(copy.updatedAt()).add();
+            }
+            inserts.execute();
+        }
+    }
+
     /**
-     * Copies the pending threads from {@code threads} into the listing; on failure they stay pending, to be
-     * replaced by the next write whether or not the failed one landed.
+     * Copies the pending threads from {@code threads} into the listing: reads them as committed now, then
+     * replaces their rows in one transaction (a thread deleted meanwhile has no row to copy, and loses the one it
+     * had). On failure they stay pending, to be replaced by the next write whether or not the failed one landed.
      */
     private void write() {
         if (pending.isEmpty()) {
             return;
         }
         writing = true;
-        List<ThreadId> created = new ArrayList<>();
-        List<ThreadId> updated = new ArrayList<>();
+        List<String> created = new ArrayList<>();
+        List<String> updated = new ArrayList<>();
         for (ThreadId id : pending.keySet()) {
             Boolean replace = pending.remove(id);
             if (replace != null) {
-                (replace ? updated : created).add(id);
+                (replace ? updated : created).add(id.value());
             }
         }
         try {
-            jdbi.useTransaction(handle -> {
-                if (!updated.isEmpty()) {
-                    try (JdbcBatch deletes = JdbcBatch.prepare(handle,
-                            "DELETE FROM thread_listing WHERE thread_id = ?")) {
-                        updated.forEach(id -> deletes.set(id.value()).add());
-                        deletes.execute();
-                    }
-                }
-                // Copied from threads as committed now: a thread deleted meanwhile has no row to copy.
-                try (JdbcBatch inserts = JdbcBatch.prepare(handle, """
-                        INSERT INTO thread_listing (thread_id, user_id, updated_at)
-                        SELECT id, user_id, updated_at FROM threads WHERE id = ?""")) {
-                    created.forEach(id -> inserts.set(id.value()).add());
-                    updated.forEach(id -> inserts.set(id.value()).add());
-                    inserts.execute();
-                }
+            List<String> all = new ArrayList<>(created);
+            all.addAll(updated);
+            Map<String, Copy> copies = jdbi.withHandle(handle -> copies(handle.createQuery(
+                            "SELECT id, user_id, updated_at FROM threads WHERE id = ANY(:ids)")
+                    .bindArray("ids", String.class, all)));
+            all.retainAll(copies.keySet());
+            listing.useTransaction(handle -> {
+                delete(handle, updated);
+                insert(handle, all, copies);
             });
         } catch (RuntimeException e) {
             // A commit that reports failure may still have landed: rows copied once are replaced, not re-inserted.
-            created.forEach(id -> pending.put(id, true));
-            updated.forEach(id -> pending.put(id, true));
+            created.forEach(id -> pending.put(new ThreadId(id), true));
+            updated.forEach(id -> pending.put(new ThreadId(id), true));
             throw e;
         } finally {
             writing = false;
@@ -220,7 +350,15 @@ public final class ThreadListing implements AutoCloseable {
         answerAll();
         try {
             write();
-            jdbi.useTransaction(handle -> markInSync(handle, true));
+            // The listing's token first: a stop cut short between the two leaves them different.
+            String token = UUID.randomUUID().toString();
+            listing.useHandle(handle -> handle.createUpdate("UPDATE thread_listing_token SET token = :token WHERE id = 1")
+                    .bind("token", token)
+                    .execute());
+            jdbi.useHandle(handle -> handle.createUpdate(
+                            "UPDATE thread_listing_state SET listing_token = :token WHERE id = 1")
+                    .bind("token", token)
+                    .execute());
         } catch (RuntimeException e) {
             LOG.warn("could not write the thread listing at stop; the next start rebuilds it", e);
         }

@@ -1,11 +1,14 @@
 package dev.overseer.core.store;
 
+import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -147,73 +150,71 @@ public final class ThreadStore {
     /**
      * Deletes the thread with its messages, runs and events. A thread with an active run is not deleted
      * (its run is still writing); cancel the run first.
-     *
-     * <p>The listing row goes first, in the order the listing thread locks them (its row, then the thread
-     * through the foreign key): deleting the thread first and its listing row by cascade deadlocked against
-     * a listing copy of the same thread on PostgreSQL.
      */
     public Deletion delete(UserId user, ThreadId id) {
         return jdbi.inTransaction(handle -> {
-            handle.createUpdate("DELETE FROM thread_listing WHERE thread_id = :id AND user_id = :user")
-                    .bind("id", id.value())
-                    .bind("user", user.value())
-                    .execute();
             int deleted = handle.createUpdate(
                             "DELETE FROM threads WHERE id = :id AND user_id = :user AND active_run_id IS NULL")
                     .bind("id", id.value())
                     .bind("user", user.value())
                     .execute();
             if (deleted == 1) {
+                listing.changed(handle, List.of(id), false); // its listing row goes with the next copy
                 return Deletion.DELETED;
             }
-            handle.rollback(); // the listing row stays with the thread
             return find(handle, user, id).isPresent() ? Deletion.BUSY : Deletion.NOT_FOUND;
         });
     }
 
     /**
      * The user's threads, most recently updated first, as of every thread change committed before the call
-     * (it waits for the listing to catch up, ADR 0012).
+     * (it waits for the listing to catch up, ADR 0012). The listing gives the order, {@code threads} the
+     * threads: one deleted between the two reads is left out, and the page filled from further down.
      */
     public Page<ThreadRecord> list(UserId user, String cursor, int limit) {
+        ThreadListing.Entry after = cursor == null ? null : decode(cursor);
         listing.catchUp();
-        return jdbi.withHandle(handle -> {
-            var query = cursor == null
-                    ? handle.createQuery("""
-                            SELECT t.*, l.updated_at AS listed_at FROM thread_listing l
-                            JOIN threads t ON t.id = l.thread_id WHERE l.user_id = :user
-                            ORDER BY l.updated_at DESC, l.thread_id DESC LIMIT :limit""")
-                    : handle.createQuery("""
-                            SELECT t.*, l.updated_at AS listed_at FROM thread_listing l
-                            JOIN threads t ON t.id = l.thread_id WHERE l.user_id = :user
-                              AND (l.updated_at < :updated OR (l.updated_at = :updated AND l.thread_id < :id))
-                            ORDER BY l.updated_at DESC, l.thread_id DESC LIMIT :limit""");
-            if (cursor != null) {
-                String key = Cursors.decode(cursor);
-                int bar = key.indexOf('|');
-                if (bar < 1) {
-                    throw new InvalidCursorException();
+        List<ThreadRecord> threads = new ArrayList<>(limit);
+        boolean more;
+        do {
+            int wanted = limit - threads.size();
+            List<ThreadListing.Entry> entries = listing.page(user, after, wanted + 1);
+            more = entries.size() > wanted;
+            List<ThreadListing.Entry> listed = more ? entries.subList(0, wanted) : entries;
+            Map<ThreadId, ThreadRecord> found = find(user, listed);
+            for (ThreadListing.Entry entry : listed) {
+                ThreadRecord thread = found.get(entry.id());
+                if (thread != null) {
+                    threads.add(thread);
                 }
-                try {
-                    query.bind("updated", Long.parseLong(key.substring(0, bar))).bind("id", key.substring(bar + 1));
-                } catch (NumberFormatException e) {
-                    throw new InvalidCursorException();
-                }
+                after = entry;
             }
-            List<Listed> rows = query.bind("user", user.value())
-                    .bind("limit", limit + 1)
-                    .map((rs, ctx) -> new Listed(MAPPER.map(rs, ctx), rs.getLong("listed_at")))
-                    .list();
-            List<ThreadRecord> threads = rows.stream().limit(limit).map(Listed::thread).toList();
-            if (rows.size() <= limit) {
-                return new Page<>(threads, null);
-            }
-            Listed last = rows.get(limit - 1);
-            return new Page<>(threads, Cursors.encode(last.listedAt() + "|" + last.thread().id().value()));
-        });
+        } while (more && threads.size() < limit);
+        return new Page<>(threads, more ? Cursors.encode(after.listedAt() + "|" + after.id().value()) : null);
     }
 
-    /** A thread as listed: its place in the listing is its update time as the listing last copied it. */
-    private record Listed(ThreadRecord thread, long listedAt) {
+    private Map<ThreadId, ThreadRecord> find(UserId user, List<ThreadListing.Entry> entries) {
+        if (entries.isEmpty()) {
+            return Map.of();
+        }
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT * FROM threads WHERE user_id = :user AND id = ANY(:ids)")
+                .bind("user", user.value())
+                .bindArray("ids", String.class, entries.stream().map(entry -> entry.id().value()).toList())
+                .map(MAPPER)
+                .collectToMap(ThreadRecord::id, thread -> thread));
+    }
+
+    private static ThreadListing.Entry decode(String cursor) {
+        String key = Cursors.decode(cursor);
+        int bar = key.indexOf('|');
+        if (bar < 1 || bar == key.length() - 1) {
+            throw new InvalidCursorException();
+        }
+        try {
+            return new ThreadListing.Entry(new ThreadId(key.substring(bar + 1)), Long.parseLong(key.substring(0, bar)));
+        } catch (NumberFormatException | InvalidIdException e) {
+            throw new InvalidCursorException();
+        }
     }
 }

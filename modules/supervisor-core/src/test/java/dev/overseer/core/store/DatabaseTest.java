@@ -32,14 +32,36 @@ class DatabaseTest {
     }
 
     @Test
+    void anEmbeddedH2Database_getsTheListingInADatabaseOfItsOwnBesideIt_withTheSameSettings() {
+        assertThat(Database.listingUrl("jdbc:h2:file:./data/overseer"))
+                .isEqualTo("jdbc:h2:file:./data/overseer-listing");
+        assertThat(Database.listingUrl("jdbc:h2:/srv/db;MODE=PostgreSQL;CACHE_SIZE=4096"))
+                .isEqualTo("jdbc:h2:/srv/db-listing;MODE=PostgreSQL;CACHE_SIZE=4096");
+        assertThat(Database.listingUrl("jdbc:h2:mem:test;DB_CLOSE_DELAY=-1"))
+                .isEqualTo("jdbc:h2:mem:test-listing;DB_CLOSE_DELAY=-1");
+    }
+
+    @Test
+    void aServerDatabase_orAPrivateInMemoryOne_holdsTheListingItself() {
+        for (String url : List.of("jdbc:h2:mem:", "jdbc:h2:tcp://db/overseer", "jdbc:h2:ssl://db/overseer",
+                "jdbc:postgresql://db/overseer")) {
+            assertThat(Database.listingUrl(url)).isEqualTo(url);
+        }
+    }
+
+    @Test
     void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(11);
+            assertThat(database.migrate()).isEqualTo(12 + 1); // the database's twelve, the listing's one
             List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());
-            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES");
+            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES", "THREAD_LISTING");
+            List<String> listingTables = database.listingJdbi().withHandle(handle -> handle.createQuery(
+                            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
+                    .mapTo(String.class).list());
+            assertThat(listingTables).contains("THREAD_LISTING", "THREAD_LISTING_TOKEN").doesNotContain("THREADS");
             List<String> columns = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT column_name FROM information_schema.columns WHERE table_name = 'RUNS'")
                     .mapTo(String.class).list());

@@ -32,7 +32,7 @@ class EventWriterTest {
     private static final UserId ALICE = new UserId("alice");
 
     private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
-    private final ThreadListing listing = new ThreadListing(database.jdbi());
+    private final ThreadListing listing = new ThreadListing(database);
     private final ThreadStore threads = new ThreadStore(database.jdbi(), listing);
     private final MessageStore messages = new MessageStore(database.jdbi());
     private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC());

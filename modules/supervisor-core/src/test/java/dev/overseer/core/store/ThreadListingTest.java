@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The thread listing behind {@code GET /api/threads} (ADR 0012): written in the background, yet a listing
- * shows every change committed before it; rebuilt at start after an unclean stop.
+ * The thread listing behind {@code GET /api/threads} (ADR 0012), in a database of its own beside the in-memory
+ * H2 of these tests (ADR 0015): written in the background, yet a listing shows every change committed before
+ * it; rebuilt at start unless the last stop was clean and left the same listing.
  */
 @Timeout(30)
 class ThreadListingTest {
@@ -38,7 +39,7 @@ class ThreadListingTest {
 
     private ThreadStore threads(Duration interval) {
         database.migrate();
-        listing = new ThreadListing(database.jdbi(), interval);
+        listing = new ThreadListing(database.jdbi(), database.listingJdbi(), interval);
         listing.recover();
         threads = new ThreadStore(database.jdbi(), listing);
         return threads;
@@ -62,7 +63,7 @@ class ThreadListingTest {
     }
 
     private int listedRows() {
-        return database.jdbi().withHandle(handle ->
+        return database.listingJdbi().withHandle(handle ->
                 handle.createQuery("SELECT COUNT(*) FROM thread_listing").mapTo(Integer.class).one());
     }
 
@@ -164,8 +165,8 @@ class ThreadListingTest {
     void aWriteWhoseCommitLandedButReportedFailure_isReplacedByTheNextOne_notInsertedTwice() {
         database.migrate();
         AtomicBoolean failNextCommit = new AtomicBoolean();
-        listing = new ThreadListing(Jdbi.create(() -> commitThatMayReportFailure(
-                database.dataSource().getConnection(), failNextCommit)), NEVER);
+        listing = new ThreadListing(database.jdbi(), Jdbi.create(() -> commitThatMayReportFailure(
+                database.listingDataSource().getConnection(), failNextCommit)), NEVER);
         listing.recover();
         ThreadStore store = new ThreadStore(database.jdbi(), listing);
         ThreadRecord created = thread(ALICE, 1_000);
@@ -215,7 +216,7 @@ class ThreadListingTest {
         store.insert(thread);
         listing.close(); // writes what is pending
 
-        ThreadListing next = new ThreadListing(database.jdbi(), NEVER);
+        ThreadListing next = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
         try {
             assertThat(next.recover()).isZero();
             assertThat(ids(new ThreadStore(database.jdbi(), next).list(ALICE, null, 10))).containsExactly(thread.id());
@@ -239,7 +240,7 @@ class ThreadListingTest {
                     "thr_lost", ALICE.value());
         });
 
-        ThreadListing afterCrash = new ThreadListing(database.jdbi(), NEVER);
+        ThreadListing afterCrash = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
         try {
             assertThat(afterCrash.recover()).isEqualTo(3); // the stale row deleted, it and the lost one inserted
             assertThat(ids(new ThreadStore(database.jdbi(), afterCrash).list(ALICE, null, 10)))
@@ -261,5 +262,87 @@ class ThreadListingTest {
 
         assertThat(ids(store.list(ALICE, null, 10))).containsExactly(new ThreadId("thr_old"));
         assertThat(listing.recover()).isZero();
+    }
+
+    @Test
+    void aThreadGoneFromThreadsButStillListed_isLeftOut_andThePageFilledFromFurtherDown() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord oldest = thread(ALICE, 1_000);
+        ThreadRecord middle = thread(ALICE, 2_000);
+        ThreadRecord newest = thread(ALICE, 3_000);
+        for (ThreadRecord thread : List.of(oldest, middle, newest)) {
+            store.insert(thread);
+        }
+        assertThat(ids(store.list(ALICE, null, 10))).hasSize(3); // all three copied
+        // Deleted between a listing's two reads: still in the listing, gone from threads.
+        database.jdbi().useHandle(handle -> handle.execute("DELETE FROM threads WHERE id = ?", middle.id().value()));
+
+        Page<ThreadRecord> first = store.list(ALICE, null, 2);
+        assertThat(ids(first)).containsExactly(newest.id(), oldest.id());
+        assertThat(first.nextCursor()).isNull();
+        Page<ThreadRecord> one = store.list(ALICE, null, 1);
+        assertThat(ids(one)).containsExactly(newest.id());
+        assertThat(ids(store.list(ALICE, one.nextCursor(), 1))).containsExactly(oldest.id());
+    }
+
+    @Test
+    void aListingNotLeftByTheLastCleanStop_isRebuilt_asAfterARestoredBackupOrALostListingFile() {
+        ThreadStore store = threads(NEVER);
+        ThreadRecord kept = thread(ALICE, 1_000);
+        ThreadRecord dropped = thread(ALICE, 2_000);
+        store.insert(kept);
+        store.insert(dropped);
+        listing.close();
+        // The main database comes back from a backup taken before the second thread; the listing still lists it.
+        database.jdbi().useHandle(handle -> {
+            handle.execute("DELETE FROM threads WHERE id = ?", dropped.id().value());
+            handle.execute("UPDATE thread_listing_state SET listing_token = 'token-of-the-backup'");
+        });
+        ThreadListing restored = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        try {
+            assertThat(restored.recover()).isEqualTo(1);
+            assertThat(ids(new ThreadStore(database.jdbi(), restored).list(ALICE, null, 10))).containsExactly(kept.id());
+        } finally {
+            restored.close();
+        }
+
+        // The listing's database is lost: a new one is created empty, and filled at the next start.
+        database.listingJdbi().useHandle(handle -> {
+            handle.execute("DELETE FROM thread_listing");
+            handle.execute("UPDATE thread_listing_token SET token = NULL");
+        });
+        ThreadListing refilled = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        try {
+            assertThat(refilled.recover()).isEqualTo(1);
+            assertThat(ids(new ThreadStore(database.jdbi(), refilled).list(ALICE, null, 10))).containsExactly(kept.id());
+        } finally {
+            refilled.close();
+        }
+    }
+
+    @Test
+    void aRebuild_comparesTheThreadsInStepsAndWritesOnlyWhatDiffers() {
+        ThreadStore store = threads(NEVER);
+        int count = 2_500; // three steps
+        database.jdbi().useTransaction(handle -> store.insert(handle, java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> thread(i % 2 == 0 ? ALICE : BOB, 1_000 + i)).toList()));
+        assertThat(ids(store.list(ALICE, null, 5_000))).hasSize(count / 2);
+        listing.close();
+        database.jdbi().useHandle(handle -> {
+            handle.execute("UPDATE thread_listing_state SET listing_token = NULL"); // as after a crash
+            handle.execute("UPDATE threads SET updated_at = updated_at + 10000 WHERE user_id = 'bob'");
+        });
+
+        ThreadListing afterCrash = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        try {
+            assertThat(afterCrash.recover()).isEqualTo(2 * count / 2); // Bob's rows deleted and inserted again
+            ThreadStore next = new ThreadStore(database.jdbi(), afterCrash);
+            assertThat(next.list(BOB, null, 1).items().get(0).updatedAt())
+                    .isEqualTo(Instant.ofEpochMilli(1_000 + count - 1 + 10_000));
+            assertThat(ids(next.list(ALICE, null, 5_000))).hasSize(count / 2);
+            assertThat(listedRows()).isEqualTo(count);
+        } finally {
+            afterCrash.close();
+        }
     }
 }

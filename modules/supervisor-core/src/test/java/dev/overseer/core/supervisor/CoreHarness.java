@@ -84,7 +84,7 @@ final class CoreHarness implements AutoCloseable {
     CoreHarness(ChatModel model, Duration shutdownGrace, double startsPerSecond, int startBurst) {
         database = InMemoryDatabases.open("test", meters);
         database.migrate();
-        listing = new ThreadListing(database.jdbi());
+        listing = new ThreadListing(database);
         threads = new ThreadStore(database.jdbi(), listing);
         messages = new MessageStore(database.jdbi());
         runs = new RunStore(database.jdbi(), threads, clock);
