@@ -103,7 +103,8 @@ public final class OverseerServer implements AutoCloseable {
         }
         int repaired = threadListing.recover();
         if (repaired > 0) {
-            LOG.warn("the previous process did not stop cleanly: rebuilt {} rows of the thread listing", repaired);
+            LOG.warn("the thread listing was not the one the last clean stop left (after a crash, an upgrade, a "
+                    + "restored backup or a lost listing database): rebuilt {} of its rows from the threads", repaired);
         }
         int interrupted = runs.failInterrupted();
         if (interrupted > 0) {
