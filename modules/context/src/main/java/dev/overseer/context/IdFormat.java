@@ -1,7 +1,9 @@
 package dev.overseer.context;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.stream.IntStream;
 
 /** The rules every id shares (length, characters) and the generator of new, time-ordered prefixed ids. */
 public final class IdFormat {
@@ -9,10 +11,29 @@ public final class IdFormat {
     public static final int MAX_LENGTH = 128;
 
     private static final char[] CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Generators picked by thread. The default {@code SecureRandom} on Linux (NativePRNG) serialises every
+     * instance on one lock, on which threads starting runs at once queued (JFR: 2.9 ms a wait at 12,000
+     * runs/s). SHA1PRNG instances, each seeded from the operating system, lock only themselves and take about
+     * 70 ns for an id's 10 bytes (NativePRNG 165 ns, DRBG 320 ns).
+     */
+    private static final SecureRandom[] RANDOMS = IntStream.range(0, 2 * Runtime.getRuntime().availableProcessors())
+            .mapToObj(i -> seededGenerator())
+            .toArray(SecureRandom[]::new);
     private static final Clock CLOCK = Clock.systemUTC();
 
     private IdFormat() {
+    }
+
+    /** A generator seeded now rather than by the first id a request needs. */
+    private static SecureRandom seededGenerator() {
+        try {
+            SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+            random.nextBytes(new byte[1]);
+            return random;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK provides no SHA1PRNG SecureRandom", e);
+        }
     }
 
     /** Checks the rules shared by all ids: present, not blank, at most {@link #MAX_LENGTH}, no control characters. */
@@ -57,7 +78,7 @@ public final class IdFormat {
     public static String generate(String prefix) {
         long millis = CLOCK.millis();
         byte[] random = new byte[10];
-        RANDOM.nextBytes(random);
+        RANDOMS[(int) (Thread.currentThread().threadId() % RANDOMS.length)].nextBytes(random);
         char[] out = new char[prefix.length() + 26];
         prefix.getChars(0, prefix.length(), out, 0);
         int at = prefix.length();

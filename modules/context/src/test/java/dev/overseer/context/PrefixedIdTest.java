@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -154,6 +158,29 @@ class PrefixedIdTest {
         }
 
         assertThat(ids).hasSize(20_000);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void generate_onManyThreadsAtOnce_eachIdIsUnique(Kind kind) throws Exception {
+        // Threads share the generators, several to a generator: 16 threads, 5,000 ids each, mostly in the same
+        // milliseconds, so uniqueness rests on the random part.
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        try (ExecutorService threads = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 5_000; i++) {
+                        ids.add(kind.generate().get().toString());
+                    }
+                }));
+            }
+            for (Future<?> each : done) {
+                each.get();
+            }
+        }
+
+        assertThat(ids).hasSize(16 * 5_000);
     }
 
     @ParameterizedTest
