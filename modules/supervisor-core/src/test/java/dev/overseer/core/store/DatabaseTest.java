@@ -11,9 +11,9 @@ class DatabaseTest {
     @Test
     void anH2FileUrl_isWrittenAtEveryCommitWithASmallPageCache() {
         assertThat(Database.tuned("jdbc:h2:file:./data/overseer"))
-                .isEqualTo("jdbc:h2:file:./data/overseer;WRITE_DELAY=0;CACHE_SIZE=2048");
+                .isEqualTo("jdbc:h2:file:./data/overseer;WRITE_DELAY=0;CACHE_SIZE=1024");
         assertThat(Database.tuned("jdbc:h2:./data/overseer;MODE=PostgreSQL"))
-                .isEqualTo("jdbc:h2:./data/overseer;MODE=PostgreSQL;WRITE_DELAY=0;CACHE_SIZE=2048");
+                .isEqualTo("jdbc:h2:./data/overseer;MODE=PostgreSQL;WRITE_DELAY=0;CACHE_SIZE=1024");
     }
 
     @Test
