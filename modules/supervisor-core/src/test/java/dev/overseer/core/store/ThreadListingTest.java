@@ -45,6 +45,16 @@ class ThreadListingTest {
         return threads;
     }
 
+    /** The listing of the next process on the same databases, never written by its timer. */
+    private ThreadListing nextStart() {
+        return new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+    }
+
+    /** What that process lists for the user. */
+    private List<ThreadId> listedBy(ThreadListing next, UserId user) {
+        return ids(new ThreadStore(database.jdbi(), next).list(user, null, 10));
+    }
+
     @AfterEach
     void close() {
         if (listing != null) {
@@ -216,10 +226,10 @@ class ThreadListingTest {
         store.insert(thread);
         listing.close(); // writes what is pending
 
-        ThreadListing next = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        ThreadListing next = nextStart();
         try {
             assertThat(next.recover()).isZero();
-            assertThat(ids(new ThreadStore(database.jdbi(), next).list(ALICE, null, 10))).containsExactly(thread.id());
+            assertThat(listedBy(next, ALICE)).containsExactly(thread.id());
         } finally {
             next.close();
         }
@@ -240,10 +250,10 @@ class ThreadListingTest {
                     "thr_lost", ALICE.value());
         });
 
-        ThreadListing afterCrash = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        ThreadListing afterCrash = nextStart();
         try {
             assertThat(afterCrash.recover()).isEqualTo(3); // the stale row deleted, it and the lost one inserted
-            assertThat(ids(new ThreadStore(database.jdbi(), afterCrash).list(ALICE, null, 10)))
+            assertThat(listedBy(afterCrash, ALICE))
                     .containsExactly(stale.id(), new ThreadId("thr_lost"), listed.id());
             assertThat(afterCrash.recover()).isZero(); // marked out of sync while running, but nothing to repair
         } finally {
@@ -298,10 +308,10 @@ class ThreadListingTest {
             handle.execute("DELETE FROM threads WHERE id = ?", dropped.id().value());
             handle.execute("UPDATE thread_listing_state SET listing_token = 'token-of-the-backup'");
         });
-        ThreadListing restored = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        ThreadListing restored = nextStart();
         try {
             assertThat(restored.recover()).isEqualTo(1);
-            assertThat(ids(new ThreadStore(database.jdbi(), restored).list(ALICE, null, 10))).containsExactly(kept.id());
+            assertThat(listedBy(restored, ALICE)).containsExactly(kept.id());
         } finally {
             restored.close();
         }
@@ -311,10 +321,10 @@ class ThreadListingTest {
             handle.execute("DELETE FROM thread_listing");
             handle.execute("UPDATE thread_listing_token SET token = NULL");
         });
-        ThreadListing refilled = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        ThreadListing refilled = nextStart();
         try {
             assertThat(refilled.recover()).isEqualTo(1);
-            assertThat(ids(new ThreadStore(database.jdbi(), refilled).list(ALICE, null, 10))).containsExactly(kept.id());
+            assertThat(listedBy(refilled, ALICE)).containsExactly(kept.id());
         } finally {
             refilled.close();
         }
@@ -333,7 +343,7 @@ class ThreadListingTest {
             handle.execute("UPDATE threads SET updated_at = updated_at + 10000 WHERE user_id = 'bob'");
         });
 
-        ThreadListing afterCrash = new ThreadListing(database.jdbi(), database.listingJdbi(), NEVER);
+        ThreadListing afterCrash = nextStart();
         try {
             assertThat(afterCrash.recover()).isEqualTo(2 * count / 2); // Bob's rows deleted and inserted again
             ThreadStore next = new ThreadStore(database.jdbi(), afterCrash);
