@@ -322,17 +322,20 @@ public final class ThreadListing implements AutoCloseable {
             return;
         }
         writing = true;
-        List<String> created = new ArrayList<>();
+        List<ThreadId> taken = new ArrayList<>();
+        List<String> all = new ArrayList<>();
         List<String> updated = new ArrayList<>();
         for (ThreadId id : pending.keySet()) {
             Boolean replace = pending.remove(id);
             if (replace != null) {
-                (replace ? updated : created).add(id.value());
+                taken.add(id);
+                all.add(id.value());
+                if (replace) {
+                    updated.add(id.value());
+                }
             }
         }
         try {
-            List<String> all = new ArrayList<>(created);
-            all.addAll(updated);
             Map<String, Copy> copies = copies(jdbi, THREADS_BY_ID, all);
             all.retainAll(copies.keySet());
             listing.useTransaction(handle -> {
@@ -341,8 +344,7 @@ public final class ThreadListing implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             // A commit that reports failure may still have landed: rows copied once are replaced, not re-inserted.
-            created.forEach(id -> pending.put(new ThreadId(id), true));
-            updated.forEach(id -> pending.put(new ThreadId(id), true));
+            taken.forEach(id -> pending.put(id, true));
             throw e;
         } finally {
             writing = false;

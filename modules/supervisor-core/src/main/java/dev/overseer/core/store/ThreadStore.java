@@ -190,7 +190,7 @@ public final class ThreadStore {
                 after = entry;
             }
         } while (more && threads.size() < limit);
-        return new Page<>(threads, more ? Cursors.encode(after.listedAt() + "|" + after.id().value()) : null);
+        return new Page<>(threads, more ? encode(after) : null);
     }
 
     private Map<ThreadId, ThreadRecord> find(UserId user, List<ThreadListing.Entry> entries) {
@@ -203,6 +203,11 @@ public final class ThreadStore {
                 .bindArray("ids", String.class, entries.stream().map(entry -> entry.id().value()).toList())
                 .map(MAPPER)
                 .collectToMap(ThreadRecord::id, thread -> thread));
+    }
+
+    /** A cursor: the listing's key of the last thread a page examined. */
+    private static String encode(ThreadListing.Entry entry) {
+        return Cursors.encode(entry.listedAt() + "|" + entry.id().value());
     }
 
     private static ThreadListing.Entry decode(String cursor) {
