@@ -3,13 +3,11 @@ package dev.overseer.ws;
 import dev.overseer.context.ConnectionId;
 import dev.overseer.context.Principal;
 import dev.overseer.context.WebSocketContext;
+import io.undertow.websockets.jsr.UndertowSession;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
-import jakarta.websocket.MessageHandler;
-import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSR-356 endpoint of one connection. Made by {@link OverseerEndpointConfigurator} (never by
  * reflection); in {@code onOpen} it builds the connection's {@link ConnectionComponent} and hands every
- * frame to it.
+ * message, as {@link InboundFrames} reads it, to it.
  */
 final class OverseerEndpoint extends Endpoint {
     private static final Logger LOG = LoggerFactory.getLogger(OverseerEndpoint.class);
@@ -54,16 +52,11 @@ final class OverseerEndpoint extends Endpoint {
             return;
         }
         connection = component;
-        session.setMaxTextMessageBufferSize(settings.maxMessageBytes());
-        session.setMaxBinaryMessageBufferSize(settings.maxMessageBytes());
         session.setMaxIdleTimeout(0);
         ClientFrameHandler handler = component.frameHandler();
-        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) handler::onText);
-        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) binary ->
-                component.outbox().close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT,
-                        "binary frames are not accepted")));
-        session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) pong ->
-                context.touch(clock.instant()));
+        UndertowSession undertow = (UndertowSession) session;
+        undertow.setReceiveListener(new InboundFrames(undertow, settings.maxMessageBytes(), handler::onText,
+                () -> context.touch(clock.instant())));
         component.outbox().send(ServerFrames.connectionEstablished(context, settings, clock.instant()));
         supervision.opened(component, session);
     }
