@@ -3,12 +3,13 @@ package dev.overseer.app;
 import dagger.Module;
 import dagger.Provides;
 import dev.overseer.core.auth.JwtSecret;
+import dev.overseer.core.auth.TokenSettings;
 import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.supervisor.AgentDefinitions;
 import dev.overseer.core.supervisor.AgentSettings;
 import dev.overseer.core.supervisor.RunLimits;
-import dev.overseer.http.CorsPolicy;
+import dev.overseer.core.auth.CorsPolicy;
 import dev.overseer.http.MetricsExposition;
 import dev.overseer.ws.WebSocketSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,6 +52,12 @@ public abstract class AppModule {
     @Singleton
     static JwtSecret jwtSecret(OverseerConfig config) {
         return JwtSecrets.resolve(config);
+    }
+
+    @Provides
+    @Singleton
+    static TokenSettings tokenSettings(OverseerConfig config) {
+        return new TokenSettings(config.jwtClockSkew());
     }
 
     @Provides

@@ -6,7 +6,7 @@ import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.supervisor.RunService;
-import dev.overseer.http.CorsPolicy;
+import dev.overseer.core.auth.CorsPolicy;
 import dev.overseer.http.EdgeHandler;
 import dev.overseer.http.HttpMetrics;
 import dev.overseer.http.HttpTransport;

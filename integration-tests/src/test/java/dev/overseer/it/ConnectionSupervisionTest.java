@@ -29,7 +29,9 @@ class ConnectionSupervisionTest {
     static void startServer() {
         server = TestServer.start(Map.of(
                 "OVERSEER_WS_HEARTBEAT_SECONDS", "1",
-                "OVERSEER_WS_IDLE_TIMEOUT_SECONDS", "2"));
+                "OVERSEER_WS_IDLE_TIMEOUT_SECONDS", "2",
+                // A connection lives until its token's exp plus the allowed skew: none here, to close at exp.
+                "OVERSEER_JWT_CLOCK_SKEW_SECONDS", "0"));
     }
 
     @AfterAll

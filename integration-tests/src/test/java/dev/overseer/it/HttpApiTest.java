@@ -300,7 +300,7 @@ class HttpApiTest {
         return Stream.of(
                 arguments("no token", (Supplier<String>) () -> null),
                 arguments("a malformed token", (Supplier<String>) () -> "not-a-jwt"),
-                arguments("an expired token", (Supplier<String>) () -> server.token(user, Duration.ofSeconds(-10))),
+                arguments("an expired token", (Supplier<String>) () -> server.token(user, Duration.ofSeconds(-120))),
                 arguments("a token signed with another secret", (Supplier<String>) () ->
                         Jwts.signed("another-secret-that-is-also-long-enough-0123456789", user)),
                 arguments("a token without exp", (Supplier<String>) () -> Jwts.withoutExpiry(TestServer.SECRET, user)),

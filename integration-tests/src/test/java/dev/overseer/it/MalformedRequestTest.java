@@ -255,7 +255,7 @@ class MalformedRequestTest {
         PLACEHOLDERS.put("{foreign}", Jwts.signed("another-secret-that-is-also-long-enough-0123456789", USER));
         PLACEHOLDERS.put("{noexp}", Jwts.withoutExpiry(TestServer.SECRET, USER));
         PLACEHOLDERS.put("{unsigned}", Jwts.unsigned(USER));
-        PLACEHOLDERS.put("{expired}", server.token(USER, Duration.ofSeconds(-60)));
+        PLACEHOLDERS.put("{expired}", server.token(USER, Duration.ofSeconds(-120)));
     }
 
     @AfterAll

@@ -239,7 +239,7 @@ class WebSocketErrorsTest {
                 arguments("another scheme", (UnaryOperator<WebSocket.Builder>) builder -> builder.header("Authorization",
                         "Basic " + Base64.getEncoder().encodeToString("alice:secret".getBytes(StandardCharsets.UTF_8)))),
                 arguments("an expired token", (UnaryOperator<WebSocket.Builder>) builder -> builder.header(
-                        "Authorization", "Bearer " + server.token(user, Duration.ofSeconds(-10)))),
+                        "Authorization", "Bearer " + server.token(user, Duration.ofSeconds(-120)))),
                 arguments("a token signed with another secret", (UnaryOperator<WebSocket.Builder>) builder ->
                         builder.header("Authorization", "Bearer "
                                 + Jwts.signed("another-secret-that-is-also-long-enough-0123456789", user))),
@@ -250,7 +250,7 @@ class WebSocketErrorsTest {
                 arguments("a bad bearer subprotocol",
                         (UnaryOperator<WebSocket.Builder>) builder -> builder.subprotocols("overseer.v1", "bearer.nope")),
                 arguments("an expired bearer subprotocol", (UnaryOperator<WebSocket.Builder>) builder -> builder
-                        .subprotocols("overseer.v1", "bearer." + server.token(user, Duration.ofSeconds(-10)))),
+                        .subprotocols("overseer.v1", "bearer." + server.token(user, Duration.ofSeconds(-120)))),
                 arguments("only the overseer.v1 subprotocol",
                         (UnaryOperator<WebSocket.Builder>) builder -> builder.subprotocols("overseer.v1")));
     }

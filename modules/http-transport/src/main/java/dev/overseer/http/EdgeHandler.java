@@ -2,6 +2,7 @@ package dev.overseer.http;
 
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.RequestId;
+import dev.overseer.core.auth.CorsPolicy;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;

@@ -5,6 +5,7 @@ import dev.overseer.core.auth.AuthenticationException;
 import dev.overseer.core.auth.TokenAuthenticator;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,16 +31,31 @@ final class HandshakeAuthenticator {
         if (authorization != null && !authorization.isBlank()) {
             return authenticator.authenticateHeader(authorization);
         }
-        if (subprotocolHeaders != null) {
-            for (String header : subprotocolHeaders) {
-                for (String offered : header.split(",")) {
-                    String protocol = offered.trim();
-                    if (protocol.startsWith(BEARER_SUBPROTOCOL_PREFIX)) {
-                        return authenticator.authenticate(protocol.substring(BEARER_SUBPROTOCOL_PREFIX.length()));
-                    }
+        List<String> bearers = offeredSubprotocols(subprotocolHeaders).stream()
+                .filter(protocol -> protocol.startsWith(BEARER_SUBPROTOCOL_PREFIX))
+                .toList();
+        if (bearers.size() > 1) {
+            throw new AuthenticationException("more than one bearer subprotocol");
+        }
+        if (bearers.isEmpty()) {
+            throw new AuthenticationException("missing bearer token");
+        }
+        return authenticator.authenticate(bearers.get(0).substring(BEARER_SUBPROTOCOL_PREFIX.length()));
+    }
+
+    /** The subprotocols a client offers, in order, from every {@code Sec-WebSocket-Protocol} header. */
+    static List<String> offeredSubprotocols(List<String> headers) {
+        if (headers == null) {
+            return List.of();
+        }
+        List<String> offered = new ArrayList<>();
+        for (String header : headers) {
+            for (String protocol : header.split(",")) {
+                if (!protocol.isBlank()) {
+                    offered.add(protocol.trim());
                 }
             }
         }
-        throw new AuthenticationException("missing bearer token");
+        return offered;
     }
 }

@@ -1,5 +1,6 @@
 package dev.overseer.ws;
 
+import dev.overseer.core.auth.CorsPolicy;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.servlet.Servlets;
@@ -24,6 +25,7 @@ public final class WebSocketTransport {
 
     private final OverseerEndpointConfigurator configurator;
     private final HandshakeAuthenticator authenticator;
+    private final CorsPolicy origins;
     private final ConnectionRegistry connections;
     private final ConnectionSupervision supervision;
     private final WebSocketSettings settings;
@@ -34,10 +36,11 @@ public final class WebSocketTransport {
 
     @Inject
     WebSocketTransport(OverseerEndpointConfigurator configurator, HandshakeAuthenticator authenticator,
-            ConnectionRegistry connections, ConnectionSupervision supervision, WebSocketSettings settings,
+            CorsPolicy origins, ConnectionRegistry connections, ConnectionSupervision supervision, WebSocketSettings settings,
             XnioWorker worker, ByteBufferPool buffers) {
         this.configurator = configurator;
         this.authenticator = authenticator;
+        this.origins = origins;
         this.connections = connections;
         this.supervision = supervision;
         this.settings = settings;
@@ -64,7 +67,7 @@ public final class WebSocketTransport {
                 .addServletContextAttribute(WebSocketDeploymentInfo.ATTRIBUTE_NAME, websockets);
         deployment = Servlets.newContainer().addDeployment(info);
         deployment.deploy();
-        gate = new UpgradeGate(authenticator, connections, settings, deployment.start());
+        gate = new UpgradeGate(authenticator, origins, connections, settings, deployment.start());
         return gate;
     }
 

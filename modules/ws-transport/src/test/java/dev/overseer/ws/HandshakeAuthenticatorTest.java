@@ -9,6 +9,7 @@ import dev.overseer.core.auth.AuthenticationException;
 import dev.overseer.core.auth.JwtSecret;
 import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.auth.TokenIssuer;
+import dev.overseer.core.auth.TokenSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +20,7 @@ class HandshakeAuthenticatorTest {
     private static final JwtSecret SECRET = JwtSecret.of("handshake-test-secret-that-is-long-enough-0123456789");
     private final TokenIssuer issuer = new TokenIssuer(SECRET, Clock.systemUTC());
     private final HandshakeAuthenticator authenticator =
-            new HandshakeAuthenticator(new TokenAuthenticator(SECRET, Clock.systemUTC()));
+            new HandshakeAuthenticator(new TokenAuthenticator(SECRET, new TokenSettings(TokenSettings.DEFAULT_CLOCK_SKEW), Clock.systemUTC()));
     private final String alice = issuer.issue(new UserId("alice"), Duration.ofHours(1));
 
     @Test
@@ -54,7 +55,7 @@ class HandshakeAuthenticatorTest {
 
     @Test
     void badTokens_areRefused_withoutSayingMoreThanWhy() {
-        String expired = issuer.issue(new UserId("alice"), Duration.ofSeconds(-10));
+        String expired = issuer.issue(new UserId("alice"), Duration.ofSeconds(-120));
         assertThatThrownBy(() -> authenticator.authenticate(null, List.of("overseer.v1, bearer." + expired)))
                 .isInstanceOf(AuthenticationException.class).hasMessage("token expired");
         assertThatThrownBy(() -> authenticator.authenticate(null, List.of("bearer.nope")))
@@ -62,5 +63,8 @@ class HandshakeAuthenticatorTest {
         assertThatThrownBy(() -> authenticator.authenticate("Basic YWxpY2U6c2VjcmV0", null))
                 .isInstanceOf(AuthenticationException.class)
                 .hasMessage("the Authorization header must be 'Bearer <token>'");
+        String alice = issuer.issue(new UserId("alice"), Duration.ofMinutes(5));
+        assertThatThrownBy(() -> authenticator.authenticate(null, List.of("overseer.v1, bearer." + alice, "bearer." + alice)))
+                .isInstanceOf(AuthenticationException.class).hasMessage("more than one bearer subprotocol");
     }
 }

@@ -8,6 +8,7 @@ import dev.overseer.context.UserId;
 import dev.overseer.core.auth.JwtSecret;
 import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.auth.TokenIssuer;
+import dev.overseer.core.auth.TokenSettings;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.server.HandshakeRequest;
@@ -35,7 +36,7 @@ class OverseerEndpointTest {
     private final ConnectionSupervision supervision = new ConnectionSupervision(SETTINGS, Clock.systemUTC());
     private final OverseerEndpointConfigurator configurator = new OverseerEndpointConfigurator(
             (context, session) -> TestConnection.of(context.userId().value()), registry, supervision,
-            new HandshakeAuthenticator(new TokenAuthenticator(SECRET, Clock.systemUTC())), SETTINGS, Clock.systemUTC());
+            new HandshakeAuthenticator(new TokenAuthenticator(SECRET, new TokenSettings(TokenSettings.DEFAULT_CLOCK_SKEW), Clock.systemUTC())), SETTINGS, Clock.systemUTC());
     private final ServerEndpointConfig config = ServerEndpointConfig.Builder.create(OverseerEndpoint.class, "/ws")
             .configurator(configurator).build();
     private final String aliceToken = new TokenIssuer(SECRET, Clock.systemUTC()).issue(new UserId("alice"),

@@ -1,33 +1,51 @@
 package dev.overseer.core.auth;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Date;
 
 /** Mints HS256 tokens with the server's secret (the {@code token} command, tests, benchmarks). */
 @Singleton
 public final class TokenIssuer {
-    private final Algorithm algorithm;
+    private static final JWSHeader HEADER = new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build();
+
+    private final MACSigner signer;
     private final Clock clock;
 
     @Inject
     public TokenIssuer(JwtSecret secret, Clock clock) {
-        this.algorithm = Algorithm.HMAC256(secret.bytes());
+        try {
+            this.signer = new MACSigner(secret.bytes());
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("the JWT secret cannot sign HS256 tokens", e);
+        }
         this.clock = clock;
     }
 
     /** A token for this user that expires after {@code ttl}. */
     public String issue(UserId user, Duration ttl) {
         Instant now = clock.instant();
-        return JWT.create()
-                .withSubject(user.value())
-                .withIssuedAt(now)
-                .withExpiresAt(now.plus(ttl))
-                .sign(algorithm);
+        SignedJWT jwt = new SignedJWT(HEADER, new JWTClaimsSet.Builder()
+                .subject(user.value())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(ttl)))
+                .build());
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing a token failed", e);
+        }
+        return jwt.serialize();
     }
 }

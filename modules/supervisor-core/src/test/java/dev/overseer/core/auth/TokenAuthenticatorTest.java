@@ -21,16 +21,16 @@ class TokenAuthenticatorTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00.250Z"));
     private final TokenIssuer issuer = new TokenIssuer(SECRET, clock);
-    private final TokenAuthenticator authenticator = new TokenAuthenticator(SECRET, clock, 4);
+    private final TokenAuthenticator authenticator = new TokenAuthenticator(SECRET, new TokenSettings(Duration.ofSeconds(60)), clock, 4);
 
     @Test
-    void authenticate_aValidToken_isItsSubject_untilItsExp() throws AuthenticationException {
+    void authenticate_aValidToken_isItsSubject_untilItsExpPlusTheClockSkew() throws AuthenticationException {
         String token = issuer.issue(new UserId("alice"), Duration.ofMinutes(5));
 
         Principal principal = authenticator.authenticate(token);
 
         assertThat(principal.userId()).isEqualTo(new UserId("alice"));
-        assertThat(principal.expiresAt()).isEqualTo(Instant.parse("2026-11-28T10:05:00Z"));
+        assertThat(principal.expiresAt()).isEqualTo(Instant.parse("2026-11-28T10:06:00Z"));
         assertThat(authenticator.authenticateHeader("Bearer " + token)).isEqualTo(principal);
     }
 
@@ -46,7 +46,7 @@ class TokenAuthenticatorTest {
     }
 
     @Test
-    void cachedToken_isRefusedFromItsExpOn_likeOneNeverSeen() throws AuthenticationException {
+    void cachedToken_isRefusedOnceItsExpAndTheSkewHavePassed_likeOneNeverSeen() throws AuthenticationException {
         String token = issuer.issue(new UserId("alice"), Duration.ofMinutes(5));
         Principal principal = authenticator.authenticate(token);
 
@@ -89,7 +89,7 @@ class TokenAuthenticatorTest {
 
     @Test
     void expiredAndMalformedTokens_areRefused_andNeverCached() {
-        String expired = issuer.issue(new UserId("alice"), Duration.ofSeconds(-1));
+        String expired = issuer.issue(new UserId("alice"), Duration.ofSeconds(-61));
 
         assertThatThrownBy(() -> authenticator.authenticate(expired))
                 .isInstanceOf(AuthenticationException.class).hasMessage("token expired");

@@ -1,8 +1,11 @@
-package dev.overseer.http;
+package dev.overseer.core.auth;
 
 import java.util.Set;
 
-/** Which browser origins may call the API ({@code OVERSEER_CORS_ORIGINS}): none, a list, or any ({@code *}). */
+/**
+ * Which browser origins may call the API and open WebSockets ({@code OVERSEER_CORS_ORIGINS}): none configured,
+ * a list, or any ({@code *}).
+ */
 public record CorsPolicy(Set<String> origins, boolean anyOrigin) {
     public static final CorsPolicy NONE = new CorsPolicy(Set.of(), false);
 
@@ -23,5 +26,14 @@ public record CorsPolicy(Set<String> origins, boolean anyOrigin) {
 
     public boolean allows(String origin) {
         return origin != null && (anyOrigin || origins.contains(origin));
+    }
+
+    /**
+     * Whether a WebSocket upgrade with this {@code Origin} may go on: with no origins configured any may (tokens,
+     * not cookies, authenticate, so another site's page gains nothing), as may a client that sends none (not
+     * a browser); with origins configured a browser's must be one of them.
+     */
+    public boolean mayUpgrade(String origin) {
+        return origin == null || this.equals(NONE) || allows(origin);
     }
 }
