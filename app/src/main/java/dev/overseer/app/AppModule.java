@@ -10,7 +10,9 @@ import dev.overseer.core.supervisor.AgentDefinitions;
 import dev.overseer.core.supervisor.AgentSettings;
 import dev.overseer.core.supervisor.RunLimits;
 import dev.overseer.core.auth.CorsPolicy;
+import dev.overseer.http.HttpSettings;
 import dev.overseer.http.MetricsExposition;
+import dev.overseer.http.UnauthenticatedConnections;
 import dev.overseer.ws.WebSocketSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -120,6 +122,18 @@ public abstract class AppModule {
                 return registry.scrape();
             }
         };
+    }
+
+    @Provides
+    @Singleton
+    static HttpSettings httpSettings(OverseerConfig config) {
+        return new HttpSettings(config.httpReadTimeout(), config.httpIdleTimeout(), config.maxUnauthenticatedConnections());
+    }
+
+    @Provides
+    @Singleton
+    static UnauthenticatedConnections unauthenticatedConnections(HttpSettings settings, MeterRegistry meters) {
+        return new UnauthenticatedConnections(settings, meters);
     }
 
     @Provides

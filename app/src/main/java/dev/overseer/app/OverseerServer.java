@@ -9,15 +9,17 @@ import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.auth.CorsPolicy;
 import dev.overseer.http.EdgeHandler;
 import dev.overseer.http.HttpMetrics;
+import dev.overseer.http.HttpSettings;
 import dev.overseer.http.HttpTransport;
+import dev.overseer.http.UnauthenticatedConnections;
 import dev.overseer.ws.WebSocketTransport;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -44,14 +46,17 @@ public final class OverseerServer implements AutoCloseable {
     private final CorsPolicy cors;
     private final HttpMetrics httpMetrics;
     private final ChatModel model;
+    private final HttpSettings httpSettings;
+    private final UnauthenticatedConnections unauthenticated;
     private final AtomicBoolean stopped = new AtomicBoolean();
-    private Undertow undertow;
+    private HttpListener listener;
     private InetSocketAddress address;
 
     @Inject
     OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
             EventWriter eventWriter, ThreadListing threadListing, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
-            ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model) {
+            ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model, HttpSettings httpSettings,
+            UnauthenticatedConnections unauthenticated) {
         this.config = config;
         this.database = database;
         this.runs = runs;
@@ -65,6 +70,8 @@ public final class OverseerServer implements AutoCloseable {
         this.cors = cors;
         this.httpMetrics = httpMetrics;
         this.model = model;
+        this.httpSettings = httpSettings;
+        this.unauthenticated = unauthenticated;
     }
 
     /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
@@ -75,23 +82,21 @@ public final class OverseerServer implements AutoCloseable {
         HttpHandler webSocketHandler = webSockets.handler();
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
-        HttpHandler root = new EdgeHandler(cors, httpMetrics,
+        HttpHandler root = new EdgeHandler(cors, httpMetrics, unauthenticated,
                 exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
                         ? webSocketHandler : httpHandler).handleRequest(exchange));
-        undertow = Undertow.builder()
-                .setWorker(worker)
-                .setByteBufferPool(buffers)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpTransport.MAX_ENTITY_BYTES)
-                .addHttpListener(config.port(), config.host())
-                .setHandler(root)
-                .build();
         try {
             schema.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
-        undertow.start();
-        address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+        try {
+            listener = HttpListener.open(worker, buffers, config.host(), config.port(), root, httpSettings,
+                    unauthenticated);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        address = listener.address();
         LOG.info("listening on http://{}:{}", config.host(), address.getPort());
         return this;
     }
@@ -138,8 +143,8 @@ public final class OverseerServer implements AutoCloseable {
         webSockets.refuseUpgrades();
         runService.shutdown();
         webSockets.shutdown();
-        if (undertow != null) {
-            undertow.stop();
+        if (listener != null) {
+            listener.close();
         }
         http.shutdown();
         eventWriter.close();

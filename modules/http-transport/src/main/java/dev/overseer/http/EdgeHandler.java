@@ -41,11 +41,14 @@ public final class EdgeHandler implements HttpHandler {
 
     private final CorsPolicy cors;
     private final HttpMetrics metrics;
+    private final UnauthenticatedConnections unauthenticated;
     private final HttpHandler next;
 
-    public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, HttpHandler next) {
+    public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, UnauthenticatedConnections unauthenticated,
+            HttpHandler next) {
         this.cors = cors;
         this.metrics = metrics;
+        this.unauthenticated = unauthenticated;
         this.next = next;
     }
 
@@ -57,6 +60,12 @@ public final class EdgeHandler implements HttpHandler {
         exchange.getResponseHeaders().put(REQUEST_ID_HEADER, requestId.value());
         exchange.addExchangeCompleteListener((done, nextListener) -> {
             try {
+                if (done.getStatusCode() == 101) {
+                    // Upgrades succeed only with a valid token (UpgradeGate).
+                    unauthenticated.authenticated(done);
+                } else {
+                    unauthenticated.answered(done);
+                }
                 long micros = (System.nanoTime() - started) / 1_000;
                 String route = done.getAttachment(ROUTE);
                 metrics.request(done.getRequestMethod().toString(), route == null ? "unmatched" : route,

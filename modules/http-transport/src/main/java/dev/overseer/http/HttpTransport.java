@@ -13,7 +13,6 @@ import dev.overseer.core.supervisor.RunService;
 import io.undertow.server.HttpHandler;
 import io.undertow.io.AsyncSenderImpl;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatcher;
@@ -22,7 +21,6 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -68,6 +66,8 @@ public final class HttpTransport {
     private final Clock clock;
     private final HttpMetrics metrics;
     private final MetricsExposition exposition;
+    private final HttpSettings settings;
+    private final UnauthenticatedConnections unauthenticated;
     private final SseStream sse;
     private final String openApi;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
@@ -75,13 +75,16 @@ public final class HttpTransport {
 
     @Inject
     HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
-            RunService runs, HttpMetrics metrics, MetricsExposition exposition) {
+            RunService runs, HttpMetrics metrics, MetricsExposition exposition, HttpSettings settings,
+            UnauthenticatedConnections unauthenticated) {
         this.authenticator = authenticator;
         this.requests = requests;
         this.database = database;
         this.clock = clock;
         this.metrics = metrics;
         this.exposition = exposition;
+        this.settings = settings;
+        this.unauthenticated = unauthenticated;
         this.sse = new SseStream(runs, SSE_KEEP_ALIVE);
         this.openApi = resource(OPENAPI_RESOURCE);
         Map<String, Map<String, String>> byTemplate = new LinkedHashMap<>();
@@ -163,7 +166,8 @@ public final class HttpTransport {
             Principal principal = authenticator.authenticateHeader(
                     exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
             exchange.putAttachment(EdgeHandler.USER, principal.userId().value());
-            byte[] body = readBody(exchange);
+            unauthenticated.authenticated(exchange);
+            byte[] body = RequestBody.read(exchange, System.nanoTime() + settings.readTimeout().toNanos());
             RequestContext context = new RequestContext(requestId, exchange.getRequestMethod().toString(),
                     exchange.getRelativePath(), principal, remoteAddress(exchange), clock.instant());
             ApiAction action = requests.create(context).actions().get(actionName).get();
@@ -192,31 +196,6 @@ public final class HttpTransport {
         } finally {
             MDC.remove("request_id");
         }
-    }
-
-    private static byte[] readBody(HttpServerExchange exchange) throws ApiProblem {
-        if (exchange.getRequestContentLength() > MAX_ENTITY_BYTES) {
-            exchange.setPersistent(false);
-            throw tooLarge();
-        }
-        exchange.startBlocking();
-        try (InputStream in = exchange.getInputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                in.transferTo(OutputStream.nullOutputStream());
-                throw tooLarge();
-            }
-            return body;
-        } catch (RequestTooBigException e) {
-            exchange.setPersistent(false);
-            throw tooLarge();
-        } catch (IOException e) {
-            throw ApiProblem.badRequest("the body could not be read");
-        }
-    }
-
-    private static ApiProblem tooLarge() {
-        return new ApiProblem(413, "body_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
     }
 
     private static Map<String, String> headers(HttpServerExchange exchange) {
@@ -253,6 +232,11 @@ public final class HttpTransport {
      * thread may wait long for a carrier.
      */
     private static void send(HttpServerExchange exchange, int status, String contentType, String body) {
+        if (!exchange.isRequestComplete()) {
+            // A body left unread (refused before it was read, or cut short): the connection cannot carry another
+            // request, and waiting for the rest of it would hold the connection for as long as the client likes.
+            exchange.setPersistent(false);
+        }
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
         if (exchange.isInIoThread()) {

@@ -54,6 +54,7 @@ final class SseStream {
                     .put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .put(Headers.CACHE_CONTROL, "no-cache")
                     .put(ACCEL_BUFFERING, "no");
+            exchange.startBlocking();
             OutputStream out = exchange.getOutputStream();
             out.flush();
             while (true) {
