@@ -9,9 +9,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +77,43 @@ class GracefulShutdownTest {
             } finally {
                 shortClient.close();
                 longClient.close();
+            }
+        }
+    }
+
+    @RepeatedTest(3)
+    void close_deliversEveryInterruptedRun_toTheConnectionThatStartedIt_beforeClosingItWith1001() throws Exception {
+        int runs = 5;
+        try (TestServer server = TestServer.start(Map.of("OVERSEER_SHUTDOWN_GRACE_SECONDS", "0",
+                "OVERSEER_MAX_ACTIVE_RUNS_PER_USER", Integer.toString(runs)))) {
+            WsClient client = connect(server, "drain-many");
+            try {
+                Set<String> started = new HashSet<>();
+                List<JsonNode> before = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    client.send(Frames.startAgent("wait 30 seconds", null, "many-" + i));
+                    started.add(client.nextOfType("run_accepted", before).path("run_id").asText());
+                }
+                Set<String> executing = new HashSet<>();
+                before.stream().filter(frame -> type(frame).equals("tool_executing"))
+                        .forEach(frame -> executing.add(frame.path("run_id").asText()));
+                while (executing.size() < runs) {
+                    executing.add(client.nextOfType("tool_executing").path("run_id").asText());
+                }
+
+                server.server().close();
+
+                assertThat(client.closeCode().get(15, TimeUnit.SECONDS)).isEqualTo(1001);
+                Set<String> interrupted = new HashSet<>();
+                for (JsonNode frame : client.drain()) {
+                    if (type(frame).equals("run_failed")) {
+                        assertThat(frame.path("payload").path("code").asText()).isEqualTo("interrupted");
+                        interrupted.add(frame.path("run_id").asText());
+                    }
+                }
+                assertThat(interrupted).as("run_failed received before the 1001 close").isEqualTo(started);
+            } finally {
+                client.close();
             }
         }
     }

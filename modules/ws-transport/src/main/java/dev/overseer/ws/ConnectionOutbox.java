@@ -33,6 +33,8 @@ public final class ConnectionOutbox {
     /** Frames handed to the session whose completion has not come back yet. */
     private int inFlight;
     private boolean closed;
+    /** Set by {@link #closeWhenSent}: the close that goes out once everything queued has been written. */
+    private CloseReason closeWhenDrained;
 
     @Inject
     ConnectionOutbox(Session session, WebSocketSettings settings) {
@@ -44,7 +46,7 @@ public final class ConnectionOutbox {
     public void send(String text) {
         lock.lock();
         try {
-            if (closed) {
+            if (closed || closeWhenDrained != null) {
                 return;
             }
             if (inFlight == 0) {
@@ -97,6 +99,38 @@ public final class ConnectionOutbox {
         closeQuietly(reason);
     }
 
+    /**
+     * Closes the connection with this reason once every frame queued so far has been written (at once when
+     * nothing is waiting); frames sent after this are dropped. A graceful shutdown closes with 1001 this way,
+     * so that the terminal events of the runs it stopped reach their clients first.
+     */
+    public void closeWhenSent(CloseReason reason) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (inFlight > 0 || !queue.isEmpty()) {
+                closeWhenDrained = reason;
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        closeQuietly(reason);
+    }
+
+    /** Whether this outbox no longer sends: closed, or closing once what is queued is written. */
+    public boolean isClosing() {
+        lock.lock();
+        try {
+            return closed || closeWhenDrained != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void transmit(String text) {
         try {
             session.getAsyncRemote().sendText(text, onSent);
@@ -134,23 +168,31 @@ public final class ConnectionOutbox {
             markClosed();
             return;
         }
-        List<String> batch;
+        List<String> batch = null;
+        CloseReason drained = null;
         lock.lock();
         try {
             inFlight--;
-            if (inFlight > 0 || closed || queue.isEmpty()) {
+            if (inFlight > 0 || closed) {
                 return;
             }
-            batch = List.copyOf(queue);
-            queue.clear();
-            queuedChars = 0;
-            inFlight = batch.size();
+            if (!queue.isEmpty()) {
+                batch = List.copyOf(queue);
+                queue.clear();
+                queuedChars = 0;
+                inFlight = batch.size();
+            } else if (closeWhenDrained != null) {
+                closed = true;
+                drained = closeWhenDrained;
+            }
         } finally {
             lock.unlock();
         }
-        if (batch.size() == 1) {
+        if (drained != null) {
+            closeQuietly(drained);
+        } else if (batch != null && batch.size() == 1) {
             transmit(batch.get(0));
-        } else {
+        } else if (batch != null) {
             transmit(batch);
         }
     }

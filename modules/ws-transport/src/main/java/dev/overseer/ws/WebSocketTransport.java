@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import jakarta.servlet.ServletException;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.time.Duration;
 import java.util.List;
 import org.xnio.XnioWorker;
 
@@ -22,6 +23,8 @@ import org.xnio.XnioWorker;
 @Singleton
 public final class WebSocketTransport {
     public static final String PATH = "/ws";
+    /** How long shutdown waits for connections to write what they have queued before closing them anyway. */
+    static final Duration FLUSH_BEFORE_CLOSE = Duration.ofSeconds(5);
 
     private final OverseerEndpointConfigurator configurator;
     private final HandshakeAuthenticator authenticator;
@@ -83,9 +86,23 @@ public final class WebSocketTransport {
         return connections;
     }
 
-    /** Closes every connection with 1001 and stops the deployment. */
+    /**
+     * Closes every connection with 1001 once what it has queued is written (the terminal events of runs the
+     * shutdown stopped among it), giving slow readers {@link #FLUSH_BEFORE_CLOSE} before they are cut, and stops
+     * the deployment.
+     */
     public void shutdown() {
         CloseReason goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
+        connections.all().forEach(connection -> connection.outbox().closeWhenSent(goingAway));
+        long deadline = System.nanoTime() + FLUSH_BEFORE_CLOSE.toNanos();
+        while (connections.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         connections.all().forEach(connection -> connection.outbox().close(goingAway));
         supervision.close();
         if (deployment != null) {

@@ -160,6 +160,36 @@ class ConnectionOutboxTest {
     }
 
     @Test
+    void closeWhenSent_writesEverythingQueuedFirst_thenCloses_andDropsLaterFrames() {
+        CloseReason goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
+        outbox.send("one");
+        outbox.send("two");
+        outbox.send("three");
+
+        outbox.closeWhenSent(goingAway);
+        outbox.send("after");
+        assertThat(outbox.isClosing()).isTrue();
+        assertThat(network.closes).as("frames are still waiting").isEmpty();
+
+        network.complete(true);
+        assertThat(network.closes).as("two and three are in flight").isEmpty();
+        network.complete(true);
+        network.complete(true);
+
+        assertThat(network.sent).containsExactly("one", "two", "three");
+        assertThat(network.closes).containsExactly(goingAway);
+    }
+
+    @Test
+    void closeWhenSent_withNothingWaiting_closesAtOnce() {
+        CloseReason goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "server shutting down");
+
+        outbox.closeWhenSent(goingAway);
+
+        assertThat(network.closes).containsExactly(goingAway);
+    }
+
+    @Test
     void failedSend_stopsTheOutbox() {
         outbox.send("one");
         outbox.send("two");

@@ -38,7 +38,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -379,8 +381,10 @@ public final class RunService {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (Exception e) {
+            } catch (TimeoutException e) {
                 return;
+            } catch (ExecutionException e) {
+                LOG.warn("run {} ended abnormally during shutdown", run.runId(), e.getCause());
             }
         }
     }
