@@ -55,7 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A run's writes, in isolation: what the {@link EventWriter} costs per "What is 6*7?" run when 64 runs
- * write at once, as in the 64-connection load (the admission on a new thread, started, five events, the
+ * write at once, as in the 64-connection load (the admission on a new thread in its own transaction, started, five events, the
  * terminal event, the outcome, waiting for the group commit). Over the default file H2. The score is the wall time per run; 1e6 / score is what the writer can sustain in runs/s. On a
  * shared machine wall time drifts with other work, so each iteration also prints the CPU time per run of
  * the writer thread and of the whole process (which includes H2's background threads): steadier numbers
@@ -161,7 +161,9 @@ public class EventWriterBenchmark {
                 int i;
                 while ((i = next.getAndIncrement()) < RUNS) {
                     PreparedRun run = prepared.get(i);
-                    writer.admit(run.admission());
+                    if (runs.admit(run.admission()) != RunStore.Admission.ADMITTED) {
+                        throw new IllegalStateException("a prepared run was not admitted");
+                    }
                     writer.started(run.runId(), Instant.now());
                     run.events().forEach(writer::append);
                     writer.append(run.terminal());

@@ -8,6 +8,7 @@ import dev.overseer.core.auth.AuthenticationException;
 import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.run.RunRejectedException;
+import dev.overseer.core.store.DatabaseOutage;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.supervisor.RunService;
 import io.undertow.server.HttpHandler;
@@ -191,6 +192,12 @@ public final class HttpTransport {
         } catch (RunRejectedException e) {
             sendProblem(exchange, RunProblems.of(e));
         } catch (RuntimeException e) {
+            if (DatabaseOutage.isCause(e)) {
+                LOG.warn("request {} {}: {}", exchange.getRequestMethod(), exchange.getRelativePath(), e.getMessage());
+                sendProblem(exchange, new ApiProblem(503, "unavailable", DatabaseOutage.MESSAGE,
+                        DatabaseOutage.RETRY_AFTER.toMillis()));
+                return;
+            }
             LOG.error("request {} {} failed", exchange.getRequestMethod(), exchange.getRelativePath(), e);
             sendProblem(exchange, new ApiProblem(500, "internal", "internal error; request id " + requestId));
         } finally {

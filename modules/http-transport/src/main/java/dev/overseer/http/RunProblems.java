@@ -15,7 +15,7 @@ final class RunProblems {
             case RUN_NOT_ACTIVE -> new ApiProblem(409, "run_not_active", e.getMessage());
             case TOO_MANY_RUNS -> new ApiProblem(429, "too_many_runs", e.getMessage());
             case RATE_LIMITED -> new ApiProblem(429, "rate_limited", e.getMessage(), e.retryAfterMillis());
-            case UNAVAILABLE -> new ApiProblem(503, "unavailable", e.getMessage());
+            case UNAVAILABLE -> new ApiProblem(503, "unavailable", e.getMessage(), e.retryAfterMillis());
         };
     }
 }

@@ -4,9 +4,12 @@ import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.WebSocketContext;
+import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.event.RunEventListener;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRejectedException;
+import dev.overseer.core.run.RunRejectedException.Reason;
+import dev.overseer.core.store.DatabaseOutage;
 import dev.overseer.core.supervisor.AcceptedRun;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.supervisor.RunStart;
@@ -19,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -33,6 +37,7 @@ public final class ClientFrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientFrameHandler.class);
     /** WebSocket request ids and HTTP idempotency keys live in separate key spaces. */
     static final String IDEMPOTENCY_PREFIX = "ws:";
+    private static final Executor ADMISSION = task -> Thread.ofVirtual().name("ws-admission").start(task);
 
     private final WebSocketContext context;
     private final ConnectionOutbox outbox;
@@ -45,6 +50,8 @@ public final class ClientFrameHandler {
     /** Runs this connection is starting right now: it follows them itself, after its run_accepted. */
     private final Set<RunId> starting = ConcurrentHashMap.newKeySet();
     private final List<Runnable> threadWatches = new ArrayList<>();
+    /** This connection's admissions, one after the other; only the connection's ordered executor extends it. */
+    private CompletableFuture<Void> admissions = CompletableFuture.completedFuture(null);
 
     @Inject
     ClientFrameHandler(WebSocketContext context, ConnectionOutbox outbox, ClientFrameDecoder decoder, RunService runs,
@@ -102,13 +109,24 @@ public final class ClientFrameHandler {
             }
         } catch (InvalidIdException e) {
             sendError("invalid_message", e.getMessage(), frame.requestId());
-        } catch (RunRejectedException e) {
-            metrics.error(e.reason().wire());
-            outbox.send(ServerFrames.rejected(e, frame.requestId()));
         } catch (RuntimeException e) {
-            LOG.error("frame on {} failed", context.connectionId(), e);
-            sendError("internal", "internal error", frame.requestId());
+            answerFailure(e, frame.requestId(), "frame");
         }
+    }
+
+    /** The error frame for a request that failed: its refusal, unavailable while the database is, else internal. */
+    private void answerFailure(RuntimeException failure, String requestId, String what) {
+        RunRejectedException refusal = failure instanceof RunRejectedException rejected ? rejected
+                : DatabaseOutage.isCause(failure) ? new RunRejectedException(Reason.UNAVAILABLE,
+                        DatabaseOutage.MESSAGE, DatabaseOutage.RETRY_AFTER.toMillis())
+                : null;
+        if (refusal != null) {
+            metrics.error(refusal.reason().wire());
+            outbox.send(ServerFrames.rejected(refusal, requestId));
+            return;
+        }
+        LOG.error("{} on {} failed", what, context.connectionId(), failure);
+        sendError("internal", "internal error", requestId);
     }
 
     private void sendError(String code, String message, String requestId) {
@@ -126,41 +144,49 @@ public final class ClientFrameHandler {
         };
     }
 
+    /**
+     * Admits the start off the connection's thread, since admission waits for its transaction (ADR 0019),
+     * and after this connection's earlier starts, so that run_accepted frames come in the order of the
+     * starts. Frames that follow are answered meanwhile.
+     */
     private void startAgent(ClientFrame.StartAgent start) {
         boolean newThread = start.threadId() == null;
         ThreadId threadId = newThread ? ThreadId.generate() : ThreadId.parse(start.threadId());
         String idempotencyKey = start.requestId() == null ? null : IDEMPOTENCY_PREFIX + start.requestId();
         RunId runId = RunId.generate();
+        ExecutionContext execution = context.executionContext(threadId, runId);
+        RunStart runStart = new RunStart(start.content(), start.agent(), newThread, idempotencyKey);
         starting.add(runId);
-        CompletableFuture<AcceptedRun> stored;
-        try {
-            stored = runs.startAsync(context.executionContext(threadId, runId),
-                    new RunStart(start.content(), start.agent(), newThread, idempotencyKey));
-        } catch (RuntimeException e) {
-            starting.remove(runId);
-            throw e;
-        }
-        // The frame is handled; the run_accepted follows once the run is stored, while this connection's
-        // next frames are already being answered.
-        stored.whenComplete((run, failure) -> {
-            starting.remove(runId);
-            if (failure != null) {
-                LOG.error("starting a run on {} failed", context.connectionId(), failure);
-                sendError("internal", "internal error", start.requestId());
-                return;
-            }
-            outbox.send(ServerFrames.runAccepted(start.requestId(), run.runId(), run.threadId()));
+        admissions = admissions.thenRunAsync(() -> {
+            MDC.put("connection_id", context.connectionId().value());
             try {
-                if (run.live() != null) {
-                    attach(run.live(), 0);
-                } else {
-                    follow(run.runId(), 0);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("following run {} on {} failed", run.runId(), context.connectionId(), e);
-                sendError("internal", "internal error", start.requestId());
+                admit(execution, runStart, start.requestId());
+            } finally {
+                MDC.remove("connection_id");
             }
-        });
+        }, ADMISSION);
+    }
+
+    private void admit(ExecutionContext execution, RunStart start, String requestId) {
+        AcceptedRun run;
+        try {
+            run = runs.start(execution, start);
+        } catch (RuntimeException e) {
+            starting.remove(execution.runId());
+            answerFailure(e, requestId, "starting a run");
+            return;
+        }
+        starting.remove(execution.runId());
+        outbox.send(ServerFrames.runAccepted(requestId, run.runId(), run.threadId()));
+        try {
+            if (run.live() != null) {
+                attach(run.live(), 0);
+            } else {
+                follow(run.runId(), 0);
+            }
+        } catch (RuntimeException e) {
+            answerFailure(e, requestId, "following run " + run.runId().value());
+        }
     }
 
     private void follow(RunId runId, int afterSeq) {

@@ -38,10 +38,10 @@ final class ServerFrames {
         return Json.write(Json.object().put("type", "pong").put("server_time", Json.timestamp(now)));
     }
 
-    /** The error frame of a refused request; {@code rate_limited} carries {@code retry_after_ms}. */
+    /** The error frame of a refused request; {@code rate_limited} and {@code unavailable} carry {@code retry_after_ms}. */
     static String rejected(RunRejectedException e, String requestId) {
         ObjectNode frame = errorFrame(e.reason().wire(), e.getMessage(), requestId);
-        if (e.reason() == RunRejectedException.Reason.RATE_LIMITED) {
+        if (e.retryAfterMillis() > 0) {
             frame.put("retry_after_ms", e.retryAfterMillis());
         }
         return Json.write(frame);

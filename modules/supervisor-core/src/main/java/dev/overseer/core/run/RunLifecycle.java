@@ -4,7 +4,6 @@ import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.store.EventWriter;
-import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunRecord;
 import jakarta.inject.Inject;
@@ -37,11 +36,6 @@ public final class RunLifecycle {
         this.writer = writer;
         this.registry = registry;
         this.metrics = metrics;
-    }
-
-    /** Queues a run's admission for the writer's next group commit; completes once it is stored. */
-    public CompletableFuture<Void> admit(RunAdmission admission) {
-        return writer.admit(admission);
     }
 
     public ActiveRun.StopReason attach(ActiveRun run, Thread thread) {

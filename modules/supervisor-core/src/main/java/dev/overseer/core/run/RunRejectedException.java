@@ -32,7 +32,7 @@ public final class RunRejectedException extends RuntimeException {
         this.retryAfterMillis = retryAfterMillis;
     }
 
-    /** For {@link Reason#RATE_LIMITED}: how long to wait before trying again. */
+    /** When positive (rate limited, database unavailable): how long to wait before trying again. */
     public long retryAfterMillis() {
         return retryAfterMillis;
     }

@@ -21,6 +21,11 @@ import org.jdbi.v3.core.Jdbi;
  * commits held up the event writer's. Elsewhere (PostgreSQL, a remote H2) both are the configured database.
  */
 public final class Database implements AutoCloseable {
+    /**
+     * How long a caller waits for a connection before the database counts as unreachable: the bound on a
+     * request's wait during an outage (docs/configuration.md).
+     */
+    static final int CONNECTION_TIMEOUT_MILLIS = 2_000;
     private final HikariDataSource dataSource;
     private final HikariDataSource listingDataSource;
     private final Jdbi jdbi;
@@ -64,8 +69,8 @@ public final class Database implements AutoCloseable {
         }
         config.setMaximumPoolSize(settings.maxPoolSize());
         config.setMinimumIdle(Math.min(2, settings.maxPoolSize()));
-        config.setConnectionTimeout(10_000);
-        config.setValidationTimeout(2_000);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        config.setValidationTimeout(1_000);
         config.setInitializationFailTimeout(10_000);
         config.setMetricRegistry(meters);
         return new HikariDataSource(config);
@@ -190,7 +195,7 @@ public final class Database implements AutoCloseable {
     /** Whether the database answers within two seconds. */
     public boolean isReady() {
         try (Connection connection = dataSource.getConnection()) {
-            return connection.isValid(2);
+            return connection.isValid(1);
         } catch (SQLException e) {
             return false;
         }

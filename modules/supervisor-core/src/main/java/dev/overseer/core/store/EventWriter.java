@@ -7,11 +7,9 @@ import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,21 +20,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of runs: one thread drains everything queued into a single transaction, a group commit
- * of admissions, events, starts and outcomes (one JDBC batch per statement). Callers do not wait, except
- * for what they must not get ahead of: {@link #admit} completes once the run is stored (a client is told
- * of a run only then), {@link #finish} once the run's events, outcome and assistant message are (so a run's
- * events are durable no later than its terminal event is sent). A run that is admitted and ends within one
- * batch, the usual case for a short run, is inserted as it ended: its thread is never marked busy and its
- * row never updated.
+ * The one writer of what runs emit: one thread drains everything queued into a single transaction, a
+ * group commit of events, starts and outcomes (one JDBC batch per statement). Callers do not wait, except
+ * for what they must not get ahead of: {@link #finish} completes once the run's events, outcome and
+ * assistant message are committed (so a run's events are durable no later than its terminal event is
+ * sent). A run is admitted before any of this, by its own transaction ({@link RunStore#admit}, ADR 0019).
  *
- * <p>If a batch fails, each run's share of it is written on its own, so one bad run fails alone.
+ * <p>While the database cannot be reached ({@link DatabaseOutage}), a batch is retried until it can, so an
+ * outage loses nothing; a batch that fails otherwise is written again as each run's share on its own, so one
+ * bad run fails alone.
  */
 @Singleton
 public final class EventWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventWriter.class);
     private static final int MAX_BATCH = 2_000;
     private static final int ATTEMPTS = 2;
+    private static final long OUTAGE_RETRY_MILLIS = 250;
     /**
      * At most one commit per interval: every commit rewrites each changed B-tree page (H2 writes on every
      * commit), so under load a batch that waits for more work costs far less per run than one written at
@@ -45,9 +44,6 @@ public final class EventWriter implements AutoCloseable {
     static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private sealed interface Op {
-    }
-
-    private record Admit(RunAdmission admission, CompletableFuture<Void> done) implements Op {
     }
 
     private record Append(RunEvent event) implements Op {
@@ -73,17 +69,6 @@ public final class EventWriter implements AutoCloseable {
         this.jdbi = jdbi;
         this.runs = runs;
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
-    }
-
-    /**
-     * Queues the admission of a run whose thread the caller already holds (no other run can claim it); the
-     * future completes once the run, its thread and the user's message are committed. The run may execute
-     * before that: its events and outcome are queued behind its admission and never committed without it.
-     */
-    public CompletableFuture<Void> admit(RunAdmission admission) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        offer(new Admit(admission, done));
-        return done;
     }
 
     /** Queues an event for the next batch. */
@@ -143,17 +128,33 @@ public final class EventWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        long outageSince = 0;
+        for (int attempt = 1; attempt <= ATTEMPTS; ) {
             try {
                 commit(batch);
                 batch.succeeded();
+                if (outageSince != 0) {
+                    LOG.info("the database is reachable again: wrote the {} operations held for {} ms", ops.size(),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageSince));
+                }
                 return;
             } catch (RuntimeException e) {
+                if (DatabaseOutage.isCause(e) && !closed) {
+                    // Nothing is lost to an outage: the batch, and what queues behind it, waits for the database.
+                    if (outageSince == 0) {
+                        outageSince = System.nanoTime();
+                        LOG.warn("the database cannot be reached; holding {} operations until it can ({})",
+                                ops.size(), e.getMessage());
+                    }
+                    Thread.sleep(OUTAGE_RETRY_MILLIS);
+                    continue;
+                }
                 LOG.warn("writing a batch of {} operations failed (attempt {} of {})", ops.size(), attempt, ATTEMPTS, e);
                 Thread.sleep(100L * attempt);
+                attempt++;
             }
         }
-        // One run's bad row (say, a claim on a thread another process took) must not sink the others.
+        // One run's bad row must not sink the others.
         Map<RunId, List<Op>> perRun = new LinkedHashMap<>();
         for (Op op : ops) {
             RunId run = runOf(op);
@@ -175,16 +176,14 @@ public final class EventWriter implements AutoCloseable {
 
     private void commit(Batch batch) {
         jdbi.useTransaction(handle -> {
-            runs.admitAll(handle, batch.admissions, batch.started, batch.finishedByRun);
             EventStore.insert(handle, batch.events);
             runs.markStarted(handle, batch.startedOnly());
-            runs.finish(handle, batch.outcomes(), batch.started, batch.admittedRuns);
+            runs.finish(handle, batch.outcomes(), batch.started);
         });
     }
 
     private static RunId runOf(Op op) {
         return switch (op) {
-            case Admit admit -> admit.admission().run().id();
             case Append append -> append.event().runId();
             case Started started -> started.runId();
             case Finish finish -> finish.finish().runId();
@@ -194,8 +193,6 @@ public final class EventWriter implements AutoCloseable {
 
     /** What one transaction writes, sorted by kind; queue order is kept within each kind. */
     private static final class Batch {
-        final List<RunAdmission> admissions = new ArrayList<>();
-        final Set<RunId> admittedRuns = new HashSet<>();
         final List<RunEvent> events = new ArrayList<>();
         final Map<RunId, Instant> started = new HashMap<>();
         final Map<RunId, RunFinish> finishedByRun = new LinkedHashMap<>();
@@ -204,11 +201,6 @@ public final class EventWriter implements AutoCloseable {
         Batch(List<Op> ops) {
             for (Op op : ops) {
                 switch (op) {
-                    case Admit admit -> {
-                        admissions.add(admit.admission());
-                        admittedRuns.add(admit.admission().run().id());
-                        waiting.add(admit.done());
-                    }
                     case Append append -> events.add(append.event());
                     case Started start -> started.put(start.runId(), start.at());
                     case Finish finish -> {
@@ -222,17 +214,16 @@ public final class EventWriter implements AutoCloseable {
         }
 
         boolean isEmpty() {
-            return admissions.isEmpty() && events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
+            return events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
         }
 
         List<RunFinish> outcomes() {
             return List.copyOf(finishedByRun.values());
         }
 
-        /** Starts to write as updates: not of a run inserted in this batch, nor of one that also finished. */
+        /** Starts to write on their own: not of a run whose outcome, which sets its start too, is in this batch. */
         Map<RunId, Instant> startedOnly() {
             Map<RunId, Instant> only = new HashMap<>(started);
-            only.keySet().removeAll(admittedRuns);
             only.keySet().removeAll(finishedByRun.keySet());
             return only;
         }

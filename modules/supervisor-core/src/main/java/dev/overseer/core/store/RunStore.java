@@ -1,21 +1,17 @@
 package dev.overseer.core.store;
 
-import dev.overseer.context.MessageId;
 import dev.overseer.context.RunId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
-import dev.overseer.core.model.TokenUsage;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -50,8 +46,8 @@ public final class RunStore {
     /**
      * In one transaction of its own: makes the run the thread's active run (creating the thread if the
      * admission brings one), stores the run as queued with the user's message and its idempotency key, if
-     * any. Nothing is stored unless admitted. Starts without a key are admitted by the
-     * {@link EventWriter}'s group commit instead ({@link #admitAll}).
+     * any. Nothing is stored unless admitted. Every start is admitted this way, before its run executes
+     * (ADR 0019).
      */
     public Admission admit(RunAdmission admission) {
         try {
@@ -66,7 +62,7 @@ public final class RunStore {
                     handle.rollback();
                     return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
                 }
-                insertRuns(handle, List.of(admission), Map.of(), Map.of());
+                insertRun(handle, admission);
                 if (admission.idempotencyKey() != null) {
                     handle.createUpdate("""
                             INSERT INTO run_idempotency_keys (user_id, idempotency_key, run_id, fingerprint)
@@ -93,97 +89,25 @@ public final class RunStore {
         return new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched);
     }
 
-    /**
-     * Stores admissions without an idempotency key on an open handle, one JDBC batch per statement: new
-     * threads, the claims of existing threads, the runs with their users' messages. The caller holds those
-     * threads, so each claim must take; one that does not fails the whole batch. A run that already started
-     * or finished by now is stored as it is now: running, or finished with its thread free again and its
-     * assistant message.
-     */
-    void admitAll(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
-            Map<RunId, RunFinish> finished) {
-        if (admissions.isEmpty()) {
-            return;
-        }
-        List<ThreadRecord> newThreads = new ArrayList<>();
-        List<ThreadRecord> claimed = new ArrayList<>();
-        for (RunAdmission admission : admissions) {
-            if (admission.idempotencyKey() != null) {
-                throw new IllegalArgumentException("a start with an idempotency key is admitted on its own");
-            }
-            RunRecord run = admission.run();
-            RunFinish finish = finished.get(run.id());
-            RunId holder = finish == null ? run.id() : null;
-            Instant touched = finish == null ? run.createdAt() : finish.finishedAt();
-            ThreadRecord thread = admission.newThread();
-            if (thread != null) {
-                newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
-                        holder, thread.createdAt(), touched));
-            } else {
-                claimed.add(claimOf(run, holder, touched));
-            }
-        }
-        threads.insert(handle, newThreads);
-        boolean[] took = threads.claim(handle, claimed);
-        for (int i = 0; i < took.length; i++) {
-            if (!took[i]) {
-                throw new IllegalStateException("thread " + claimed.get(i).id().value() + " is gone or not free");
-            }
-        }
-        insertRuns(handle, admissions, started, finished);
-    }
-
-    /** Inserts the runs as they are now, and marks those not finished yet as active ({@code active_runs}). */
-    private static void insertRuns(Handle handle, List<RunAdmission> admissions, Map<RunId, Instant> started,
-            Map<RunId, RunFinish> finished) {
-        List<RunId> active = new ArrayList<>();
-        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, started_at, finished_at,
-                                  output, error_code, error_message, prompt_tokens, completion_tokens, position,
-                                  user_message_id, user_message, assistant_message_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            for (RunAdmission admission : admissions) {
-                RunRecord run = admission.run();
-                RunFinish finish = finished.get(run.id());
-                Instant startedAt = started.get(run.id());
-                RunStatus status = finish != null ? finish.status()
-                        : startedAt != null ? RunStatus.RUNNING : run.status();
-                if (finish != null && startedAt == null) {
-                    startedAt = finish.finishedAt();
-                }
-                if (finish == null) {
-                    active.add(run.id());
-                }
-                TokenUsage usage = finish == null ? null : finish.usage();
-                MessageId answer = finish == null ? null : finish.assistantMessageId();
-                batch.set(run.id().value())
-                        .set(run.threadId().value())
-                        .set(run.userId().value())
-                        .set(run.agent())
-                        .set(status.wire())
-                        .set(run.origin())
-                        .set(run.createdAt().toEpochMilli())
-                        .set(startedAt == null ? null : startedAt.toEpochMilli())
-                        .set(finish == null ? null : finish.finishedAt().toEpochMilli())
-                        .set(finish == null ? null : finish.output())
-                        .set(finish == null ? null : finish.errorCode())
-                        .set(finish == null ? null : finish.errorMessage())
-                        .set(usage == null ? null : usage.promptTokens())
-                        .set(usage == null ? null : usage.completionTokens())
-                        .set(admission.position())
-                        .set(admission.userMessage().id().value())
-                        .set(admission.userMessage().content())
-                        .set(answer == null ? null : answer.value())
-                        .add();
-            }
-            batch.execute();
-        }
-        if (!active.isEmpty()) {
-            try (JdbcBatch rows = JdbcBatch.prepare(handle, "INSERT INTO active_runs (run_id) VALUES (?)")) {
-                active.forEach(run -> rows.set(run.value()).add());
-                rows.execute();
-            }
-        }
+    /** Inserts the admitted run as queued, and marks it active ({@code active_runs}). */
+    private static void insertRun(Handle handle, RunAdmission admission) {
+        RunRecord run = admission.run();
+        handle.createUpdate("""
+                INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, position,
+                                  user_message_id, user_message)
+                VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :position, :message, :content)""")
+                .bind("id", run.id().value())
+                .bind("thread", run.threadId().value())
+                .bind("user", run.userId().value())
+                .bind("agent", run.agent())
+                .bind("status", run.status().wire())
+                .bind("origin", run.origin())
+                .bind("created", run.createdAt().toEpochMilli())
+                .bind("position", admission.position())
+                .bind("message", admission.userMessage().id().value())
+                .bind("content", admission.userMessage().content())
+                .execute();
+        handle.createUpdate("INSERT INTO active_runs (run_id) VALUES (:run)").bind("run", run.id().value()).execute();
     }
 
     /** The run if it exists and belongs to this user. */
@@ -233,20 +157,9 @@ public final class RunStore {
     /**
      * Stores how runs ended, one JDBC batch per statement: the runs' outcomes with their assistants'
      * messages, the end of their entries in {@code active_runs}, the threads' release. A run whose start is
-     * in {@code startedInBatch} gets that start time, as if its start had been written first. A run in {@code admittedInBatch} was inserted finished, with
-     * its thread free ({@link #admitAll}): nothing is left to store.
+     * in {@code startedInBatch} gets that start time, as if its start had been written first.
      */
-    void finish(Handle handle, List<RunFinish> outcomes, Map<RunId, Instant> startedInBatch,
-            Set<RunId> admittedInBatch) {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        List<RunFinish> updates = new ArrayList<>(outcomes.size());
-        for (RunFinish finish : outcomes) {
-            if (!admittedInBatch.contains(finish.runId())) {
-                updates.add(finish);
-            }
-        }
+    void finish(Handle handle, List<RunFinish> updates, Map<RunId, Instant> startedInBatch) {
         if (updates.isEmpty()) {
             return;
         }
@@ -301,7 +214,7 @@ public final class RunStore {
                         new EventPayload.RunFailed("interrupted", message));
                 EventStore.insert(handle, List.of(terminal));
                 finish(handle, List.of(new RunFinish(run.id(), run.threadId(), RunStatus.FAILED, now, null,
-                        "interrupted", message, null)), Map.of(), Set.of());
+                        "interrupted", message, null)), Map.of());
             }
             return orphans.size();
         });

@@ -30,15 +30,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -52,7 +50,6 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class RunService {
     private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
-    private static final Executor AFTER_ADMISSION = task -> Thread.ofVirtual().name("run-admitted").start(task);
     private static final int MAX_EVENTS_PER_READ = 10_000;
     /** How long an idempotency key (a WebSocket request_id, an HTTP Idempotency-Key) finds its run. */
     public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
@@ -99,25 +96,14 @@ public final class RunService {
     }
 
     /**
-     * Admits and starts a run for the caller and thread of {@code context}. On return the run and the
-     * user's message are stored and the run executes on its own virtual thread (it may already have
-     * ended); follow it through {@link AcceptedRun#live}. A start whose idempotency key the caller already
-     * used returns that earlier run ({@code repeated}) and starts nothing.
+     * Admits and starts a run for the caller and thread of {@code context}: one transaction claims the
+     * thread and stores the run, the user's message and the idempotency key, and the run executes once it
+     * has committed (ADR 0019), on its own virtual thread (it may already have ended when this returns);
+     * follow it through {@link AcceptedRun#live}. A start whose idempotency key the caller already used
+     * returns that earlier run ({@code repeated}) and starts nothing. Blocks for the admission transaction:
+     * a transport whose thread must not wait calls it elsewhere.
      */
     public AcceptedRun start(ExecutionContext context, RunStart start) {
-        try {
-            return startAsync(context, start).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
-    }
-
-    /**
-     * {@link #start} for a caller that must not wait for the database: a refused start throws at once; the
-     * future completes once the run is stored (it may already be executing), off the caller's thread for
-     * a start without an idempotency key, which joins the event writer's next group commit.
-     */
-    public CompletableFuture<AcceptedRun> startAsync(ExecutionContext context, RunStart start) {
         if (start.idempotencyKey() == null) {
             return admit(context, start);
         }
@@ -136,7 +122,7 @@ public final class RunService {
         }
     }
 
-    private CompletableFuture<AcceptedRun> admit(ExecutionContext context, RunStart start) {
+    private AcceptedRun admit(ExecutionContext context, RunStart start) {
         String content = start.content();
         if (content == null || content.isBlank()) {
             throw new RunRejectedException(Reason.INVALID_MESSAGE, "content must be a non-blank string");
@@ -154,7 +140,7 @@ public final class RunService {
         if (key != null) {
             Optional<KeyedRun> earlier = runs.findByIdempotencyKey(user, key);
             if (earlier.isPresent() && earlier.get().run().createdAt().isAfter(clock.instant().minus(IDEMPOTENCY_WINDOW))) {
-                return CompletableFuture.completedFuture(repeated(earlier.get(), fingerprint));
+                return repeated(earlier.get(), fingerprint);
             }
             earlier.ifPresent(expired -> runs.releaseIdempotencyKey(expired.run().id()));
         }
@@ -189,40 +175,20 @@ public final class RunService {
                 throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
             }
             RunAdmission admission = supervisor.admission(content, start.newThread(), key, fingerprint);
-            if (key == null) {
-                // The common start: nothing can refuse it any more, so the run executes while its admission
-                // waits for the writer's next group commit, and usually ends within that same commit. The
-                // caller hears of the run only once it is stored.
-                CompletableFuture<Void> stored = lifecycle.admit(admission);
-                launch(context, supervisor);
-                launched = true;
-                ActiveRun run = stream;
-                // Completed by the writer's thread; what follows (telling watchers, the caller's run_accepted)
-                // runs on a virtual thread, so that the writer only writes.
-                return stored.handleAsync((ok, failure) -> {
-                    if (failure != null) {
-                        throw new IllegalStateException("run " + run.runId().value() + " could not be stored", failure);
-                    }
-                    return accepted(context, run);
-                }, AFTER_ADMISSION);
-            } else {
-                switch (runs.admit(admission)) {
-                    case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
-                    case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
-                            "the thread already has an active run");
-                    case DUPLICATE_KEY -> {
-                        return CompletableFuture.completedFuture(repeated(runs.findByIdempotencyKey(user, key)
-                                .orElseThrow(() -> new IllegalStateException(
-                                        "an idempotency key was taken by a run that is gone")),
-                                fingerprint));
-                    }
-                    case ADMITTED -> {
-                        launch(context, supervisor);
-                        launched = true;
-                    }
+            switch (runs.admit(admission)) {
+                case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
+                case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
+                        "the thread already has an active run");
+                case DUPLICATE_KEY -> {
+                    return repeated(runs.findByIdempotencyKey(user, key).orElseThrow(() -> new IllegalStateException(
+                            "an idempotency key was taken by a run that is gone")), fingerprint);
                 }
-                return CompletableFuture.completedFuture(accepted(context, stream));
+                case ADMITTED -> {
+                    launch(context, supervisor);
+                    launched = true;
+                }
             }
+            return accepted(context, stream);
         } finally {
             if (!launched) {
                 if (stream != null) {

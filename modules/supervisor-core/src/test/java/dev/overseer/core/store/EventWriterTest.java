@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The event writer's group commit against a real (in-memory) H2: admissions, events in chunks, outcomes, and
- * a bad run failing alone.
+ * The event writer's group commit against a real (in-memory) H2: events in chunks, starts, outcomes, and a
+ * bad run failing alone. Runs are admitted first, by their own transaction ({@link RunStore#admit}).
  */
 @Timeout(30)
 class EventWriterTest {
@@ -81,19 +81,27 @@ class EventWriterTest {
         return new RunFinish(run, thread, RunStatus.COMPLETED, at, "6*7 = 42", null, null, MessageId.generate());
     }
 
+    /** Admits a run as the core does before it executes. */
+    private void admit(ThreadId thread, RunId run, boolean newThread, Instant at) {
+        assertThat(runs.admit(admission(thread, run, newThread, at))).isEqualTo(RunStore.Admission.ADMITTED);
+    }
+
     @Test
-    void aRunAdmittedAndFinishedInOneBatch_isStoredFinishedWithItsThreadFree() throws Exception {
+    void aRunStartedAndFinishedInOneBatch_isStoredFinishedWithItsThreadFree() throws Exception {
         ThreadId thread = ThreadId.generate();
         RunId run = RunId.generate();
         Instant at = now();
         EventWriter writer = writer();
-        CompletableFuture<Void> stored = writer.admit(admission(thread, run, true, at));
+        admit(thread, run, true, at);
+        assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+        assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isEqualTo(run);
+        assertThat(activeRuns()).containsExactly(run.value());
+
         writer.started(run, at);
         events(run, thread, 1, 5, at).forEach(writer::append);
         writer.append(RunEvent.encode(run, thread, 6, at, "supervisor", new EventPayload.RunCompleted("6*7 = 42")));
         writer.finish(completed(run, thread, at.plusMillis(3))).get(5, TimeUnit.SECONDS);
 
-        assertThat(stored).isCompleted();
         assertThat(activeRuns()).doesNotContain(run.value());
         RunRecord record = runs.find(ALICE, run).orElseThrow();
         assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
@@ -113,23 +121,32 @@ class EventWriterTest {
     }
 
     @Test
-    void anAdmissionCommittedBeforeItsRunEnds_holdsTheThreadUntilTheFinish() throws Exception {
+    void aStartWrittenBeforeTheFinish_marksTheRunRunningUntilItEnds() throws Exception {
         ThreadId thread = ThreadId.generate();
         RunId run = RunId.generate();
         Instant at = now();
         EventWriter writer = writer();
-        writer.admit(admission(thread, run, true, at)).get(5, TimeUnit.SECONDS);
-
-        assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
-        assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isEqualTo(run);
-        assertThat(activeRuns()).containsExactly(run.value());
-
+        admit(thread, run, true, at);
         writer.started(run, at);
+        barrier(writer, at);
+        assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+
         events(run, thread, 1, 2, at).forEach(writer::append);
         writer.finish(completed(run, thread, at.plusMillis(1))).get(5, TimeUnit.SECONDS);
         assertThat(runs.find(ALICE, run).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isNull();
         assertThat(activeRuns()).isEmpty();
+    }
+
+    /**
+     * Waits until everything queued so far is committed: a finish completes once its batch is, with what was
+     * queued before it.
+     */
+    private void barrier(EventWriter writer, Instant at) throws Exception {
+        ThreadId thread = ThreadId.generate();
+        RunId run = RunId.generate();
+        admit(thread, run, true, at);
+        writer.finish(completed(run, thread, at)).get(5, TimeUnit.SECONDS);
     }
 
     /** The runs recovery would find active ({@code active_runs}, V11). */
@@ -144,11 +161,14 @@ class EventWriterTest {
         RunId first = RunId.generate();
         Instant at = now();
         EventWriter writer = writer();
-        writer.admit(admission(thread, first, true, at));
+        admit(thread, first, true, at);
         writer.finish(completed(first, thread, at)).get(5, TimeUnit.SECONDS);
 
         RunId second = RunId.generate();
-        writer.admit(admission(thread, second, false, at.plusMillis(5))).get(5, TimeUnit.SECONDS);
+        assertThat(runs.admit(admission(thread, second, false, at.plusMillis(5))))
+                .isEqualTo(RunStore.Admission.ADMITTED);
+        assertThat(runs.admit(admission(thread, RunId.generate(), false, at.plusMillis(6))))
+                .isEqualTo(RunStore.Admission.THREAD_BUSY);
         assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isEqualTo(second);
         writer.finish(completed(second, thread, at.plusMillis(9))).get(5, TimeUnit.SECONDS);
 
@@ -171,19 +191,17 @@ class EventWriterTest {
             ThreadId thread = ThreadId.generate();
             RunId run = RunId.generate();
             goodRuns.add(run);
-            good.add(writer.admit(admission(thread, run, true, at)));
+            admit(thread, run, true, at);
             events(run, thread, 1, 3, at).forEach(writer::append);
             good.add(writer.finish(completed(run, thread, at)));
         }
-        // The claim of a thread that does not exist: its admission, events and outcome fail together.
-        CompletableFuture<Void> badAdmission = writer.admit(admission(missing, bad, false, at));
+        // Events of a run that was never admitted: its events and outcome fail together.
         events(bad, missing, 1, 2, at).forEach(writer::append);
         CompletableFuture<Void> badFinish = writer.finish(completed(bad, missing, at));
 
         for (CompletableFuture<Void> future : good) {
             future.get(10, TimeUnit.SECONDS);
         }
-        assertThatThrownBy(() -> badAdmission.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
         assertThatThrownBy(() -> badFinish.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
         assertThat(runs.find(ALICE, bad)).isEmpty();
         for (RunId run : goodRuns) {
@@ -197,17 +215,16 @@ class EventWriterTest {
         RunId run = RunId.generate();
         Instant at = now();
         EventWriter writer = writer();
-        writer.admit(admission(thread, run, true, at)).get(5, TimeUnit.SECONDS);
+        admit(thread, run, true, at);
         List<RunEvent> sent = new ArrayList<>(events(run, thread, 1, 9, at));
         writer.append(sent.get(0));
         writer.append(sent.get(1));
         writer.append(sent.get(2));
         writer.started(run, at);
-        // An admission completes once its batch is committed, with everything queued before it: each wait
-        // below ends one batch of this run's events.
-        writer.admit(admission(ThreadId.generate(), RunId.generate(), true, at)).get(5, TimeUnit.SECONDS);
+        // Each barrier ends one batch of this run's events.
+        barrier(writer, at);
         sent.subList(3, 7).forEach(writer::append);
-        writer.admit(admission(ThreadId.generate(), RunId.generate(), true, at)).get(5, TimeUnit.SECONDS);
+        barrier(writer, at);
         sent.subList(7, 9).forEach(writer::append);
         writer.finish(completed(run, thread, at)).get(5, TimeUnit.SECONDS);
 
@@ -225,7 +242,7 @@ class EventWriterTest {
         RunId run = RunId.generate();
         Instant at = now();
         EventWriter writer = writer();
-        writer.admit(admission(thread, run, true, at)).get(5, TimeUnit.SECONDS);
+        admit(thread, run, true, at);
         List<RunEvent> sent = new ArrayList<>();
         for (int seq = 1; seq <= 5; seq++) {
             sent.add(RunEvent.encode(run, thread, seq, at, "supervisor",

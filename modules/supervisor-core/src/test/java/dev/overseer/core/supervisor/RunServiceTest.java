@@ -406,13 +406,15 @@ class RunServiceTest {
     }
 
     @Test
-    void startAsync_completesOnceTheRunIsStored_withItsLiveStream() throws Exception {
+    void start_returnsOnceTheRunIsStored_withItsLiveStream() throws Exception {
         ExecutionContext context = context("alice", ThreadId.generate());
 
-        AcceptedRun accepted = core.service.startAsync(context, new RunStart("What is 6*7?", null, true))
-                .get(10, TimeUnit.SECONDS);
+        AcceptedRun accepted = core.service.start(context, new RunStart("wait 1 seconds", null, true));
 
+        // Admitted by its own transaction before it executes (ADR 0019): stored, holding its thread.
         assertThat(core.runs.find(ALICE, accepted.runId())).isPresent();
+        assertThat(core.threads.find(ALICE, context.threadId()).orElseThrow().activeRunId())
+                .isEqualTo(accepted.runId());
         assertThat(core.threads.find(ALICE, context.threadId())).isPresent();
         assertThat(accepted.live().runId()).isEqualTo(accepted.runId());
         RunEvent terminal = accepted.live().terminal().get(10, TimeUnit.SECONDS);
