@@ -150,6 +150,11 @@ class MalformedRequestTest {
                         "query parameter 'wait' is given more than once"),
                 bad("start run: idempotency key too long", "POST", runs, "{\"content\":\"hi\"}", "Idempotency-Key must be 1 to 200")
                         .header("Idempotency-Key", "k".repeat(201)),
+                // PostgreSQL's text cannot hold U+0000: refused on every database alike.
+                bad("start run: U+0000 in content", "POST", runs, "{\"content\":\"a\\u0000b\"}",
+                        "'content' must not contain U+0000"),
+                bad("create thread: U+0000 in title", "POST", threads, "{\"title\":\"a\\u0000\"}",
+                        "'title' must not contain U+0000"),
                 // Query parameters of lists.
                 bad("list threads: limit 0", "GET", threads + "?limit=0", null, "query parameter 'limit' must be a whole number from 1 to 100"),
                 bad("list threads: limit 101", "GET", threads + "?limit=101", null, "query parameter 'limit' must be a whole number from 1 to 100"),

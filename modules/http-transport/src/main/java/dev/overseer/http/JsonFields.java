@@ -43,6 +43,10 @@ public final class JsonFields {
         if (value.asText().length() > maxLength) {
             throw ApiProblem.badRequest("'" + field + "' is longer than " + maxLength + " characters");
         }
+        if (value.asText().indexOf('\0') >= 0) {
+            // PostgreSQL's text cannot hold it; refused here on every database alike.
+            throw ApiProblem.badRequest("'" + field + "' must not contain U+0000");
+        }
         return value.asText();
     }
 

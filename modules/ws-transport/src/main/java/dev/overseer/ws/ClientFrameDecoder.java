@@ -60,7 +60,7 @@ final class ClientFrameDecoder {
         if (value.asText().isBlank()) {
             throw new FrameError("invalid_message", field + " must not be blank", requestId);
         }
-        return value.asText();
+        return optionalString(node, field, requestId);
     }
 
     private static String optionalString(JsonNode node, String field, String requestId) throws FrameError {
@@ -70,6 +70,10 @@ final class ClientFrameDecoder {
         }
         if (!value.isTextual()) {
             throw new FrameError("invalid_message", field + " must be a string", requestId);
+        }
+        if (value.asText().indexOf('\0') >= 0) {
+            // PostgreSQL's text cannot hold it; refused here on every database alike.
+            throw new FrameError("invalid_message", field + " must not contain U+0000", requestId);
         }
         return value.asText();
     }
