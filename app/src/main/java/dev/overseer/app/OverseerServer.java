@@ -4,7 +4,6 @@ import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.RunStore;
-import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.auth.CorsPolicy;
 import dev.overseer.http.EdgeHandler;
@@ -38,7 +37,6 @@ public final class OverseerServer implements AutoCloseable {
     private final RunStore runs;
     private final RunService runService;
     private final EventWriter eventWriter;
-    private final ThreadListing threadListing;
     private final WebSocketTransport webSockets;
     private final HttpTransport http;
     private final XnioWorker worker;
@@ -54,7 +52,7 @@ public final class OverseerServer implements AutoCloseable {
 
     @Inject
     OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
-            EventWriter eventWriter, ThreadListing threadListing, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
+            EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
             ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model, HttpSettings httpSettings,
             UnauthenticatedConnections unauthenticated) {
         this.config = config;
@@ -62,7 +60,6 @@ public final class OverseerServer implements AutoCloseable {
         this.runs = runs;
         this.runService = runService;
         this.eventWriter = eventWriter;
-        this.threadListing = threadListing;
         this.webSockets = webSockets;
         this.http = http;
         this.worker = worker;
@@ -106,11 +103,6 @@ public final class OverseerServer implements AutoCloseable {
         if (applied > 0) {
             LOG.info("applied {} database migrations", applied);
         }
-        int repaired = threadListing.recover();
-        if (repaired > 0) {
-            LOG.warn("the thread listing was not the one the last clean stop left (after a crash, an upgrade, a "
-                    + "restored backup or a lost listing database): rebuilt {} of its rows from the threads", repaired);
-        }
         int interrupted = runs.failInterrupted();
         if (interrupted > 0) {
             LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
@@ -148,7 +140,6 @@ public final class OverseerServer implements AutoCloseable {
         }
         http.shutdown();
         eventWriter.close();
-        threadListing.close();
         if (model instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -18,7 +18,6 @@ import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadRecord;
-import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.store.ThreadStore;
 import com.fasterxml.jackson.databind.node.LongNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -75,7 +74,6 @@ public class EventWriterBenchmark {
     private Database database;
     private RunStore runs;
     private EventWriter writer;
-    private ThreadListing listing;
     private List<PreparedRun> prepared;
     private final ThreadMXBean threadCpu = ManagementFactory.getThreadMXBean();
     private final OperatingSystemMXBean processCpu =
@@ -95,8 +93,7 @@ public class EventWriterBenchmark {
                 new SimpleMeterRegistry());
         database.migrate();
         Jdbi jdbi = database.jdbi();
-        listing = new ThreadListing(database);
-        runs = new RunStore(jdbi, new ThreadStore(jdbi, listing), Clock.systemUTC());
+        runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC());
         writer = new EventWriter(jdbi, runs);
     }
 
@@ -141,7 +138,6 @@ public class EventWriterBenchmark {
     @TearDown(Level.Trial)
     public void closeDatabase() throws IOException {
         writer.close();
-        listing.close();
         database.close();
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());

@@ -188,7 +188,7 @@ class RestartTest {
             assertThat(http.get("/api/threads/" + thread + "/messages").json().path("data"))
                     .extracting(message -> message.path("content").asText())
                     .startsWith("wait 30 seconds");
-            // The listing lost what the dead process still held in memory; the start rebuilt it from the threads.
+            // The listing is the threads as the recovery left them.
             JsonNode stored = http.get("/api/threads/" + thread).json();
             assertThat(http.get("/api/threads").json().path("data")).singleElement()
                     .satisfies(listed -> assertThat(listed).isEqualTo(stored));

@@ -37,21 +37,35 @@ class SchemaTest {
     }
 
     @Test
-    void migrations_leaveNoMessagesTable_andAThreadListingTheFirstStartBuilds() {
-        database.migrate();
-        List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
+    void migrations_leaveNoMessagesTable_andThreadsListedThroughAnIndex() {
+        assertThat(database.migrate()).isEqualTo(13);
+        List<String> tables = tables();
+        assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads")
+                .doesNotContain("messages", "thread_listing", "thread_listing_state", "thread_listing_token");
+        assertThat(database.migrate()).isZero();
+    }
+
+    @Test
+    void v13_dropsTheListingTheLastVersionKeptInThisDatabase() {
+        // What a database shared with the listing (PostgreSQL, ADR 0015) held before ADR 0019.
+        database.migrate("12");
+        database.jdbi().useHandle(handle -> {
+            handle.execute("CREATE TABLE thread_listing (thread_id VARCHAR(64) NOT NULL PRIMARY KEY, "
+                    + "user_id VARCHAR(128) NOT NULL, updated_at BIGINT NOT NULL)");
+            handle.execute("CREATE TABLE thread_listing_token (id INTEGER NOT NULL PRIMARY KEY, token VARCHAR(64))");
+            handle.execute("CREATE TABLE listing_schema_history (installed_rank INTEGER NOT NULL PRIMARY KEY)");
+        });
+
+        assertThat(database.migrate()).isEqualTo(1);
+
+        assertThat(tables()).as(TestDatabase.kind()).contains("threads").doesNotContain("thread_listing",
+                "thread_listing_state", "thread_listing_token", "listing_schema_history");
+    }
+
+    private List<String> tables() {
+        return database.jdbi().withHandle(handle -> handle.createQuery(
                         "SELECT LOWER(table_name) FROM information_schema.tables")
                 .mapTo(String.class).list());
-        assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads").doesNotContain("messages");
-        // ADR 0015: the listing's own database beside an embedded H2, the same one on PostgreSQL.
-        List<String> listingTables = database.listingJdbi().withHandle(handle -> handle.createQuery(
-                        "SELECT LOWER(table_name) FROM information_schema.tables")
-                .mapTo(String.class).list());
-        assertThat(listingTables).as(TestDatabase.kind()).contains("thread_listing", "thread_listing_token");
-        Optional<String> token = database.jdbi().withHandle(handle -> handle.createQuery(
-                "SELECT listing_token FROM thread_listing_state WHERE id = 1").mapTo(String.class).findOne());
-        assertThat(token).isEmpty(); // no clean stop has left a listing yet
-        assertThat(database.migrate()).isZero(); // the listing's second history does not baseline again
     }
 
     @Test
@@ -74,7 +88,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(3 + 1); // V10 to V12, and the listing's V1
+        assertThat(database.migrate()).isEqualTo(4); // V10 to V13
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");

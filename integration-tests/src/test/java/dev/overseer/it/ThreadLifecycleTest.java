@@ -150,9 +150,8 @@ class ThreadLifecycleTest {
     }
 
     @Test
-    void deletes_racingTheListingsCopiesOfTheSameThreads_allSucceed() throws Exception {
-        // Each thread is renamed (so the listing replaces its row) and deleted while listings are being read,
-        // which makes the listing thread copy at once: the copy and the delete lock the same two rows.
+    void renamesAndDeletes_racingListingsOfTheSameThreads_allSucceed() throws Exception {
+        // Each thread is renamed and deleted while the user's listing is being read through the same index.
         Http racer = new Http(server, server.token("threads-racer"));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 120; i++) {

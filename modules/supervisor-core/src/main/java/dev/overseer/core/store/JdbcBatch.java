@@ -7,7 +7,7 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * A JDBC batch on a handle's connection with positional parameters, for the statements the event writer runs
- * for every run it stores, and the thread listing's copies of them. Jdbi's {@code PreparedBatch} keeps a map
+ * for every run it stores. Jdbi's {@code PreparedBatch} keeps a map
  * of named bindings per row and looks up an argument factory for every value, which was a tenth of the
  * writer's time (docs/benchmarks.md); everything that is not on that path keeps Jdbi. Values are set in the
  * order of the statement's {@code ?}s, then {@link #add} ends the row.

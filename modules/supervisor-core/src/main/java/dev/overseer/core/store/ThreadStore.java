@@ -6,9 +6,7 @@ import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -19,12 +17,10 @@ public final class ThreadStore {
     private static final ThreadMapper MAPPER = new ThreadMapper();
 
     private final Jdbi jdbi;
-    private final ThreadListing listing;
 
     @Inject
-    public ThreadStore(Jdbi jdbi, ThreadListing listing) {
+    public ThreadStore(Jdbi jdbi) {
         this.jdbi = jdbi;
-        this.listing = listing;
     }
 
     public void insert(ThreadRecord thread) {
@@ -36,7 +32,6 @@ public final class ThreadStore {
         if (threads.isEmpty()) {
             return;
         }
-        listing.changed(handle, threads.stream().map(ThreadRecord::id).toList(), true);
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
@@ -76,7 +71,6 @@ public final class ThreadStore {
         if (claims.isEmpty()) {
             return took;
         }
-        listing.changed(handle, claims.stream().map(ThreadRecord::id).toList(), false);
         int[] changed;
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 UPDATE threads SET active_run_id = ?, updated_at = ?
@@ -98,7 +92,6 @@ public final class ThreadStore {
 
     /** Frees the threads of finished runs (and touches them), in one JDBC batch. */
     void release(Handle handle, List<RunFinish> finished) {
-        listing.changed(handle, finished.stream().map(RunFinish::threadId).toList(), false);
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
                 UPDATE threads SET active_run_id = NULL, updated_at = ?
                 WHERE id = ? AND active_run_id = ?""")) {
@@ -142,7 +135,6 @@ public final class ThreadStore {
             if (changed == 0) {
                 return Optional.<ThreadRecord>empty();
             }
-            listing.changed(handle, List.of(id), false);
             return find(handle, user, id);
         });
     }
@@ -159,7 +151,6 @@ public final class ThreadStore {
                     .bind("user", user.value())
                     .execute();
             if (deleted == 1) {
-                listing.changed(handle, List.of(id), false); // its listing row goes with the next copy
                 return Deletion.DELETED;
             }
             return find(handle, user, id).isPresent() ? Deletion.BUSY : Deletion.NOT_FOUND;
@@ -167,57 +158,48 @@ public final class ThreadStore {
     }
 
     /**
-     * The user's threads, most recently updated first, as of every thread change committed before the call
-     * (it waits for the listing to catch up, ADR 0012). The listing gives the order, {@code threads} the
-     * threads: one deleted between the two reads is left out, and the page filled from further down.
+     * The user's threads, most recently updated first (ties by id), a page at a time: a keyset read of
+     * {@code threads} through {@code threads_by_user_recency} (ADR 0019), from just after the cursor's thread.
      */
     public Page<ThreadRecord> list(UserId user, String cursor, int limit) {
-        ThreadListing.Entry after = cursor == null ? null : decode(cursor);
-        listing.catchUp();
-        List<ThreadRecord> threads = new ArrayList<>(limit);
-        boolean more;
-        do {
-            int wanted = limit - threads.size();
-            List<ThreadListing.Entry> entries = listing.page(user, after, wanted + 1);
-            more = entries.size() > wanted;
-            List<ThreadListing.Entry> listed = more ? entries.subList(0, wanted) : entries;
-            Map<ThreadId, ThreadRecord> found = find(user, listed);
-            for (ThreadListing.Entry entry : listed) {
-                ThreadRecord thread = found.get(entry.id());
-                if (thread != null) {
-                    threads.add(thread);
-                }
-                after = entry;
-            }
-        } while (more && threads.size() < limit);
-        return new Page<>(threads, more ? encode(after) : null);
-    }
-
-    private Map<ThreadId, ThreadRecord> find(UserId user, List<ThreadListing.Entry> entries) {
-        if (entries.isEmpty()) {
-            return Map.of();
+        Key after = cursor == null ? null : decode(cursor);
+        List<ThreadRecord> threads = jdbi.withHandle(handle -> {
+            var query = after == null
+                    ? handle.createQuery("""
+                            SELECT * FROM threads WHERE user_id = :user
+                            ORDER BY updated_at DESC, id DESC LIMIT :limit""")
+                    : handle.createQuery("""
+                            SELECT * FROM threads WHERE user_id = :user
+                              AND (updated_at < :updated OR (updated_at = :updated AND id < :id))
+                            ORDER BY updated_at DESC, id DESC LIMIT :limit""")
+                            .bind("updated", after.updatedAt())
+                            .bind("id", after.id().value());
+            return query.bind("user", user.value()).bind("limit", limit + 1).map(MAPPER).list();
+        });
+        if (threads.size() <= limit) {
+            return new Page<>(threads, null);
         }
-        return jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT * FROM threads WHERE user_id = :user AND id = ANY(:ids)")
-                .bind("user", user.value())
-                .bindArray("ids", String.class, entries.stream().map(entry -> entry.id().value()).toList())
-                .map(MAPPER)
-                .collectToMap(ThreadRecord::id, thread -> thread));
+        List<ThreadRecord> page = threads.subList(0, limit);
+        ThreadRecord last = page.getLast();
+        return new Page<>(List.copyOf(page), encode(new Key(last.id(), last.updatedAt().toEpochMilli())));
     }
 
-    /** A cursor: the listing's key of the last thread a page examined. */
-    private static String encode(ThreadListing.Entry entry) {
-        return Cursors.encode(entry.listedAt() + "|" + entry.id().value());
+    /** Where a page ends: the last thread's update time and id, the order of the listing. */
+    private record Key(ThreadId id, long updatedAt) {
     }
 
-    private static ThreadListing.Entry decode(String cursor) {
+    private static String encode(Key key) {
+        return Cursors.encode(key.updatedAt() + "|" + key.id().value());
+    }
+
+    private static Key decode(String cursor) {
         String key = Cursors.decode(cursor);
         int bar = key.indexOf('|');
         if (bar < 1 || bar == key.length() - 1) {
             throw new InvalidCursorException();
         }
         try {
-            return new ThreadListing.Entry(new ThreadId(key.substring(bar + 1)), Long.parseLong(key.substring(0, bar)));
+            return new Key(new ThreadId(key.substring(bar + 1)), Long.parseLong(key.substring(0, bar)));
         } catch (NumberFormatException | InvalidIdException e) {
             throw new InvalidCursorException();
         }

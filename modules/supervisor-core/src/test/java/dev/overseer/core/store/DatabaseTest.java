@@ -32,36 +32,15 @@ class DatabaseTest {
     }
 
     @Test
-    void anEmbeddedH2Database_getsTheListingInADatabaseOfItsOwnBesideIt_withTheSameSettings() {
-        assertThat(Database.listingUrl("jdbc:h2:file:./data/overseer"))
-                .isEqualTo("jdbc:h2:file:./data/overseer-listing");
-        assertThat(Database.listingUrl("jdbc:h2:/srv/db;MODE=PostgreSQL;CACHE_SIZE=4096"))
-                .isEqualTo("jdbc:h2:/srv/db-listing;MODE=PostgreSQL;CACHE_SIZE=4096");
-        assertThat(Database.listingUrl("jdbc:h2:mem:test;DB_CLOSE_DELAY=-1"))
-                .isEqualTo("jdbc:h2:mem:test-listing;DB_CLOSE_DELAY=-1");
-    }
-
-    @Test
-    void aServerDatabase_orAPrivateInMemoryOne_holdsTheListingItself() {
-        for (String url : List.of("jdbc:h2:mem:", "jdbc:h2:tcp://db/overseer", "jdbc:h2:ssl://db/overseer",
-                "jdbc:postgresql://db/overseer")) {
-            assertThat(Database.listingUrl(url)).isEqualTo(url);
-        }
-    }
-
-    @Test
     void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(12 + 1); // the database's twelve, the listing's one
+            assertThat(database.migrate()).isEqualTo(13);
             List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());
-            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES", "THREAD_LISTING");
-            List<String> listingTables = database.listingJdbi().withHandle(handle -> handle.createQuery(
-                            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
-                    .mapTo(String.class).list());
-            assertThat(listingTables).contains("THREAD_LISTING", "THREAD_LISTING_TOKEN").doesNotContain("THREADS");
+            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES", "THREAD_LISTING",
+                    "THREAD_LISTING_STATE", "THREAD_LISTING_TOKEN", "LISTING_SCHEMA_HISTORY");
             List<String> columns = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT column_name FROM information_schema.columns WHERE table_name = 'RUNS'")
                     .mapTo(String.class).list());
@@ -71,6 +50,13 @@ class DatabaseTest {
                             WHERE table_name = 'RUNS' AND index_name = 'RUNS_BY_THREAD' ORDER BY ordinal_position""")
                     .mapTo(String.class).list());
             assertThat(indexed).containsExactly("THREAD_ID", "POSITION");
+            // GET /api/threads: a keyset read of each user's threads by recency (ADR 0019).
+            List<String> listed = database.jdbi().withHandle(handle -> handle.createQuery("""
+                            SELECT column_name FROM information_schema.index_columns
+                            WHERE table_name = 'THREADS' AND index_name = 'THREADS_BY_USER_RECENCY'
+                            ORDER BY ordinal_position""")
+                    .mapTo(String.class).list());
+            assertThat(listed).containsExactly("USER_ID", "UPDATED_AT", "ID");
         } finally {
             InMemoryDatabases.close(database);
         }

@@ -32,8 +32,7 @@ class EventWriterTest {
     private static final UserId ALICE = new UserId("alice");
 
     private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
-    private final ThreadListing listing = new ThreadListing(database);
-    private final ThreadStore threads = new ThreadStore(database.jdbi(), listing);
+    private final ThreadStore threads = new ThreadStore(database.jdbi());
     private final MessageStore messages = new MessageStore(database.jdbi());
     private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC());
     private final EventStore events = new EventStore(database.jdbi());
@@ -52,7 +51,6 @@ class EventWriterTest {
         if (writer != null) {
             writer.close();
         }
-        listing.close();
         InMemoryDatabases.close(database);
     }
 

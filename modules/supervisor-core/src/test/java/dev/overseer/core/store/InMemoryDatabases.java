@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import javax.sql.DataSource;
 
 /** Named in-memory H2 databases for tests: each its own, and gone once closed. */
 public final class InMemoryDatabases {
@@ -18,20 +17,15 @@ public final class InMemoryDatabases {
                 "jdbc:h2:mem:" + name + "-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "", "", 4), meters);
     }
 
-    /** Shuts the database and the listing's down, then closes their pools. */
+    /** Shuts the database down, then closes its pool. */
     public static void close(Database database) {
-        shutDown(database.listingDataSource());
-        shutDown(database.dataSource());
-        database.close();
-    }
-
-    private static void shutDown(DataSource dataSource) {
-        try (Connection connection = dataSource.getConnection();
+        try (Connection connection = database.dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
             // The named in-memory database outlives the pool (DB_CLOSE_DELAY=-1) unless it is shut down.
             statement.execute("SHUTDOWN");
         } catch (SQLException closedByShutdown) {
             // H2 closes the connection it shut down with; nothing is left to release.
         }
+        database.close();
     }
 }

@@ -22,7 +22,6 @@ import dev.overseer.core.store.InMemoryDatabases;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunStore;
-import dev.overseer.core.store.ThreadListing;
 import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
@@ -59,7 +58,6 @@ final class CoreHarness implements AutoCloseable {
     final MeterRegistry meters = new SimpleMeterRegistry();
     final OverseerMetrics metrics = new OverseerMetrics(meters);
     final Database database;
-    final ThreadListing listing;
     final ThreadStore threads;
     final MessageStore messages;
     final RunStore runs;
@@ -84,8 +82,7 @@ final class CoreHarness implements AutoCloseable {
     CoreHarness(ChatModel model, Duration shutdownGrace, double startsPerSecond, int startBurst) {
         database = InMemoryDatabases.open("test", meters);
         database.migrate();
-        listing = new ThreadListing(database);
-        threads = new ThreadStore(database.jdbi(), listing);
+        threads = new ThreadStore(database.jdbi());
         messages = new MessageStore(database.jdbi());
         runs = new RunStore(database.jdbi(), threads, clock);
         events = new EventStore(database.jdbi());
@@ -158,7 +155,6 @@ final class CoreHarness implements AutoCloseable {
             run.terminal().get(10, TimeUnit.SECONDS);
         }
         writer.close();
-        listing.close();
         InMemoryDatabases.close(database);
     }
 }
