@@ -36,7 +36,7 @@ final class Seed {
             return FIXED;
         }
         long random = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        System.out.println("reliability: seed " + random + " (random; repeat with -Dreliability.seed=" + random + ")");
+        System.out.println("reliability-seed: " + random + " (random; repeat with -Dreliability.seed=" + random + ")");
         return random;
     }
 }
