@@ -23,18 +23,18 @@ import java.util.concurrent.TimeUnit;
  * events and comments as they arrive, so a test can read them one by one with a deadline, see the stream
  * end, or drop the connection mid-stream.
  */
-final class EventStreamClient implements AutoCloseable {
+public final class EventStreamClient implements AutoCloseable {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     /** What the stream delivered: an event, a comment line, or its end. */
-    sealed interface Item {
+    public sealed interface Item {
     }
 
     /** One event: {@code id:}, {@code event:} and {@code data:} fields (data lines joined by newlines). */
-    record Event(String id, String event, String data) implements Item {
-        JsonNode json() {
+    public record Event(String id, String event, String data) implements Item {
+        public JsonNode json() {
             try {
                 return WsClient.JSON.readTree(data);
             } catch (IOException e) {
@@ -42,21 +42,21 @@ final class EventStreamClient implements AutoCloseable {
             }
         }
 
-        int seq() {
+        public int seq() {
             return Integer.parseInt(id);
         }
 
-        boolean terminal() {
+        public boolean terminal() {
             return WsClient.isTerminal(json());
         }
     }
 
     /** A comment line ({@code : text}), without the colon and the one space after it. */
-    record Comment(String text) implements Item {
+    public record Comment(String text) implements Item {
     }
 
     /** The server closed the stream (or the connection broke: {@code error} is then set). */
-    record End(IOException error) implements Item {
+    public record End(IOException error) implements Item {
     }
 
     private final HttpResponse<InputStream> response;
@@ -70,7 +70,7 @@ final class EventStreamClient implements AutoCloseable {
     }
 
     /** Sends the request and returns as soon as the response headers arrived. */
-    static EventStreamClient open(HttpRequest request) {
+    public static EventStreamClient open(HttpRequest request) {
         try {
             return new EventStreamClient(CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
@@ -88,16 +88,16 @@ final class EventStreamClient implements AutoCloseable {
                 .header("Accept", "text/event-stream");
     }
 
-    int status() {
+    public int status() {
         return response.statusCode();
     }
 
-    HttpHeaders headers() {
+    public HttpHeaders headers() {
         return response.headers();
     }
 
     /** The whole body, for a response that is not a stream (a problem); waits for its end. */
-    String bodyText() {
+    public String bodyText() {
         awaitEnd(DEFAULT_TIMEOUT);
         synchronized (raw) {
             return raw.toString();
@@ -105,14 +105,14 @@ final class EventStreamClient implements AutoCloseable {
     }
 
     /** Every byte of the stream so far, as text. */
-    String rawText() {
+    public String rawText() {
         synchronized (raw) {
             return raw.toString();
         }
     }
 
     /** The next item, failing when none arrives within the timeout. */
-    Item next(Duration timeout) {
+    public Item next(Duration timeout) {
         try {
             Item item = items.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (item == null) {
@@ -129,7 +129,7 @@ final class EventStreamClient implements AutoCloseable {
     }
 
     /** The next event, failing on a comment or the end of the stream. */
-    Event nextEvent(Duration timeout) {
+    public Event nextEvent(Duration timeout) {
         Item item = next(timeout);
         if (item instanceof Event event) {
             return event;
@@ -137,12 +137,12 @@ final class EventStreamClient implements AutoCloseable {
         throw new AssertionError("expected an event, got " + item);
     }
 
-    Event nextEvent() {
+    public Event nextEvent() {
         return nextEvent(DEFAULT_TIMEOUT);
     }
 
     /** Every event up to and including the terminal one; comments are skipped. */
-    List<Event> eventsUntilTerminal(Duration timeout) {
+    public List<Event> eventsUntilTerminal(Duration timeout) {
         List<Event> events = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -162,12 +162,12 @@ final class EventStreamClient implements AutoCloseable {
         }
     }
 
-    List<Event> eventsUntilTerminal() {
+    public List<Event> eventsUntilTerminal() {
         return eventsUntilTerminal(DEFAULT_TIMEOUT);
     }
 
     /** Asserts that the server ends the stream (cleanly) within the timeout, with nothing more on it. */
-    void awaitEnd(Duration timeout) {
+    public void awaitEnd(Duration timeout) {
         Item item = next(timeout);
         if (!(item instanceof End end)) {
             throw new AssertionError("expected the stream to end, got " + item);

@@ -9,11 +9,11 @@ import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 
 /** The client frames of SPEC §5 as JSON text, and assertions on the frames and events the server sends. */
-final class Frames {
+public final class Frames {
     private Frames() {
     }
 
-    static String startAgent(String content, String threadId, String requestId) {
+    public static String startAgent(String content, String threadId, String requestId) {
         ObjectNode frame = WsClient.JSON.createObjectNode().put("type", "start_agent").put("content", content);
         if (threadId != null) {
             frame.put("thread_id", threadId);
@@ -24,35 +24,35 @@ final class Frames {
         return frame.toString();
     }
 
-    static String cancelRun(String runId, String requestId) {
+    public static String cancelRun(String runId, String requestId) {
         return WsClient.JSON.createObjectNode().put("type", "cancel_run").put("run_id", runId)
                 .put("request_id", requestId).toString();
     }
 
-    static String resume(String runId, int afterSeq, String requestId) {
+    public static String resume(String runId, int afterSeq, String requestId) {
         return WsClient.JSON.createObjectNode().put("type", "resume").put("run_id", runId).put("after_seq", afterSeq)
                 .put("request_id", requestId).toString();
     }
 
-    static String subscribe(String threadId, String requestId) {
+    public static String subscribe(String threadId, String requestId) {
         return WsClient.JSON.createObjectNode().put("type", "subscribe").put("thread_id", threadId)
                 .put("request_id", requestId).toString();
     }
 
-    static String ping() {
+    public static String ping() {
         return "{\"type\":\"ping\"}";
     }
 
-    static String type(JsonNode frame) {
+    public static String type(JsonNode frame) {
         return frame.path("type").asText();
     }
 
-    static List<Integer> seqs(List<JsonNode> events) {
+    public static List<Integer> seqs(List<JsonNode> events) {
         return events.stream().map(event -> event.path("seq").asInt()).toList();
     }
 
     /** Asserts an error frame with this code (and request id, when not null). */
-    static JsonNode assertError(JsonNode frame, String code, String requestId) {
+    public static JsonNode assertError(JsonNode frame, String code, String requestId) {
         assertThat(type(frame)).as("frame %s", frame).isEqualTo("error");
         assertThat(frame.path("code").asText()).as("code of %s", frame).isEqualTo(code);
         assertThat(frame.path("message").asText()).as("message of %s", frame).isNotBlank();
@@ -66,7 +66,7 @@ final class Frames {
      * Asserts a run's complete event list: seq 1, 2, … with no gap or repeat, exactly one terminal event, last,
      * of the given type.
      */
-    static void assertComplete(List<JsonNode> events, String terminalType) {
+    public static void assertComplete(List<JsonNode> events, String terminalType) {
         assertThat(seqs(events)).as("seq of %s", events)
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, events.size()).boxed().toList());
         assertThat(events.stream().filter(WsClient::isTerminal)).as("terminal events of %s", events).hasSize(1);
@@ -74,14 +74,14 @@ final class Frames {
     }
 
     /** The events of a run as stored, read over HTTP. */
-    static List<JsonNode> stored(Http http, String runId) {
+    public static List<JsonNode> stored(Http http, String runId) {
         Http.Response response = http.get("/api/runs/" + runId + "/events");
         assertThat(response.status()).as("events of %s: %s", runId, response.body()).isEqualTo(200);
         return List.copyOf(iterate(response.json().path("data")));
     }
 
     /** The run as stored, read over HTTP. */
-    static JsonNode run(Http http, String runId) {
+    public static JsonNode run(Http http, String runId) {
         Http.Response response = http.get("/api/runs/" + runId);
         assertThat(response.status()).as("run %s: %s", runId, response.body()).isEqualTo(200);
         return response.json();

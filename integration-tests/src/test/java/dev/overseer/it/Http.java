@@ -9,12 +9,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A JDK HttpClient speaking JSON to a {@link TestServer} as one user. */
-final class Http {
+public final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A response: status, body text, and the body as JSON when it is JSON. */
-    record Response(int status, String body, HttpResponse<String> raw) {
-        JsonNode json() {
+    public record Response(int status, String body, HttpResponse<String> raw) {
+        public JsonNode json() {
             try {
                 return WsClient.JSON.readTree(body);
             } catch (IOException e) {
@@ -22,7 +22,7 @@ final class Http {
             }
         }
 
-        String header(String name) {
+        public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);
         }
     }
@@ -30,31 +30,31 @@ final class Http {
     private final TestServer server;
     private final String token;
 
-    Http(TestServer server, String token) {
+    public Http(TestServer server, String token) {
         this.server = server;
         this.token = token;
     }
 
-    Response get(String path) {
+    public Response get(String path) {
         return send(builder(path).GET());
     }
 
-    Response post(String path, String json) {
+    public Response post(String path, String json) {
         return send(builder(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Response patch(String path, String json) {
+    public Response patch(String path, String json) {
         return send(builder(path).header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Response delete(String path) {
+    public Response delete(String path) {
         return send(builder(path).DELETE());
     }
 
     /** Creates a thread for this user and returns its id. */
-    String createThread() {
+    public String createThread() {
         Response created = post("/api/threads", "{}");
         if (created.status() != 201) {
             throw new AssertionError("creating a thread answered " + created.status() + ": " + created.body());
@@ -62,7 +62,7 @@ final class Http {
         return created.json().path("id").asText();
     }
 
-    Response send(HttpRequest.Builder request) {
+    public Response send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.body(), response);

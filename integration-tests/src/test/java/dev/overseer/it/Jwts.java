@@ -11,25 +11,25 @@ import javax.crypto.spec.SecretKeySpec;
  * Hand-made HS256 tokens, independent of the server's issuer, so tests can forge what a client might send:
  * another secret, a missing claim. Signed with {@link TestServer#SECRET} they must be accepted.
  */
-final class Jwts {
+public final class Jwts {
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
     private Jwts() {
     }
 
     /** A token for {@code user} valid for an hour, signed with {@code secret}. */
-    static String signed(String secret, String user) {
+    public static String signed(String secret, String user) {
         return sign(secret, "{\"sub\":\"" + user + "\",\"iat\":" + Instant.now().getEpochSecond() + ",\"exp\":"
                 + Instant.now().plusSeconds(3600).getEpochSecond() + "}");
     }
 
     /** A token for {@code user} with no {@code exp} claim. */
-    static String withoutExpiry(String secret, String user) {
+    public static String withoutExpiry(String secret, String user) {
         return sign(secret, "{\"sub\":\"" + user + "\",\"iat\":" + Instant.now().getEpochSecond() + "}");
     }
 
     /** A token for {@code user} that claims {@code alg: none} and carries no signature. */
-    static String unsigned(String user) {
+    public static String unsigned(String user) {
         String header = encode("{\"alg\":\"none\",\"typ\":\"JWT\"}");
         String payload = encode("{\"sub\":\"" + user + "\",\"exp\":" + Instant.now().plusSeconds(3600).getEpochSecond()
                 + "}");

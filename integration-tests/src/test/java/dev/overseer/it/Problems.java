@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** Assertions on RFC 9457 problem responses (SPEC §6). */
-final class Problems {
+public final class Problems {
     private Problems() {
     }
 
@@ -13,7 +13,7 @@ final class Problems {
      * Asserts that the response is an {@code application/problem+json} problem with this status, every field
      * SPEC §6 names, a non-blank detail and, when {@code code} is not null, that code. Returns the problem.
      */
-    static JsonNode assertProblem(Http.Response response, int status, String code) {
+    public static JsonNode assertProblem(Http.Response response, int status, String code) {
         assertThat(response.status()).as("status of %s", response.body()).isEqualTo(status);
         assertThat(response.header("Content-Type")).as("content type").startsWith("application/problem+json");
         JsonNode problem = response.json();

@@ -21,20 +21,20 @@ import java.util.function.Consumer;
  * ping, never sends anything it is not told to, and reads only when asked. For the clients the JDK's
  * WebSocket will not imitate: silent ones, and ones that stop reading.
  */
-final class RawWebSocket implements AutoCloseable {
-    static final int TEXT = 0x1;
-    static final int CLOSE = 0x8;
-    static final int PING = 0x9;
+public final class RawWebSocket implements AutoCloseable {
+    public static final int TEXT = 0x1;
+    public static final int CLOSE = 0x8;
+    public static final int PING = 0x9;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One frame from the server (servers never mask). */
-    record Frame(int opcode, byte[] payload) {
-        String text() {
+    public record Frame(int opcode, byte[] payload) {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
 
         /** The status code of a close frame, or 1005 when it carries none. */
-        int closeCode() {
+        public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
         }
     }
@@ -56,7 +56,7 @@ final class RawWebSocket implements AutoCloseable {
      * {@code receiveBufferBytes > 0} the socket's receive buffer is made that small before connecting, so a
      * client that does not read fills up quickly.
      */
-    static RawWebSocket connect(TestServer server, String token, int receiveBufferBytes) {
+    public static RawWebSocket connect(TestServer server, String token, int receiveBufferBytes) {
         Socket socket = new Socket();
         try {
             if (receiveBufferBytes > 0) {
@@ -91,17 +91,17 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    static RawWebSocket connect(TestServer server, String token) {
+    public static RawWebSocket connect(TestServer server, String token) {
         return connect(server, token, 0);
     }
 
     /** The HTTP status of the upgrade response (101 when the socket is a WebSocket now). */
-    int status() {
+    public int status() {
         return status;
     }
 
     /** Sends one masked text frame. */
-    void sendText(String text) {
+    public void sendText(String text) {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write(0x80 | TEXT);
@@ -131,8 +131,18 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /** Writes these bytes as they are, e.g. frames a test built itself, well-formed or not. */
+    public void sendRaw(byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The next frame, or null when the server closed the TCP connection; fails after the timeout. */
-    Frame read(Duration timeout) {
+    public Frame read(Duration timeout) {
         try {
             socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
             int first = in.read();
@@ -166,12 +176,12 @@ final class RawWebSocket implements AutoCloseable {
      * Reads (and discards) frames until the server's close frame or the end of the connection. Returns the
      * close frame, or null when the connection ended without one.
      */
-    Frame readUntilClosed(Duration timeout) {
+    public Frame readUntilClosed(Duration timeout) {
         return readUntilClosed(timeout, frame -> { });
     }
 
     /** As {@link #readUntilClosed(Duration)}, handing every frame before the close frame to {@code received}. */
-    Frame readUntilClosed(Duration timeout, Consumer<Frame> received) {
+    public Frame readUntilClosed(Duration timeout, Consumer<Frame> received) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();

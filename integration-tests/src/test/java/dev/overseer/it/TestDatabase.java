@@ -15,23 +15,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code h2} (a file under the test's data dir) or {@code postgres} (a real PostgreSQL started once per
  * JVM from the zonky artifact, with a fresh database per server).
  */
-final class TestDatabase {
+public final class TestDatabase {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres postgres;
 
     private TestDatabase() {
     }
 
-    static boolean postgres() {
+    public static boolean postgres() {
         return System.getProperty("overseer.it.db", "h2").toLowerCase(Locale.ROOT).equals("postgres");
     }
 
-    static String kind() {
+    public static String kind() {
         return postgres() ? "postgres" : "h2";
     }
 
     /** A JDBC URL for a new, empty database. */
-    static String newDatabaseUrl(Path dataDir) {
+    public static String newDatabaseUrl(Path dataDir) {
         if (!postgres()) {
             return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("overseer");
         }
@@ -46,7 +46,7 @@ final class TestDatabase {
         return server.getJdbcUrl("postgres", name);
     }
 
-    static String user() {
+    public static String user() {
         return postgres() ? "postgres" : "";
     }
 

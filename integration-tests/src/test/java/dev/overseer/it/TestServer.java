@@ -14,8 +14,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The real server, in this JVM, on a free port, over the suite's database (see {@link TestDatabase}). */
-final class TestServer implements AutoCloseable {
-    static final String SECRET = "integration-test-secret-that-is-long-enough-0123456789";
+public final class TestServer implements AutoCloseable {
+    public static final String SECRET = "integration-test-secret-that-is-long-enough-0123456789";
 
     private final Map<String, String> env;
     private OverseerComponent component;
@@ -26,7 +26,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Starts a server on a new, empty database; {@code overrides} are extra environment variables. */
-    static TestServer start(Map<String, String> overrides) {
+    public static TestServer start(Map<String, String> overrides) {
         try {
             Path dataDir = Files.createTempDirectory("overseer-it-");
             Map<String, String> env = new HashMap<>();
@@ -48,7 +48,7 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    static TestServer start() {
+    public static TestServer start() {
         return start(Map.of());
     }
 
@@ -62,36 +62,36 @@ final class TestServer implements AutoCloseable {
     }
 
     /** Stops the server and starts a new one on the same database and data dir. */
-    void restart() {
+    public void restart() {
         server.close();
         boot();
     }
 
-    OverseerServer server() {
+    public OverseerServer server() {
         return server;
     }
 
-    OverseerComponent component() {
+    public OverseerComponent component() {
         return component;
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 
-    URI http(String path) {
+    public URI http(String path) {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
-    URI ws() {
+    public URI ws() {
         return URI.create("ws://127.0.0.1:" + port() + "/ws");
     }
 
-    String token(String user) {
+    public String token(String user) {
         return component.tokens().issue(new UserId(user), Duration.ofHours(1));
     }
 
-    String token(String user, Duration ttl) {
+    public String token(String user, Duration ttl) {
         return component.tokens().issue(new UserId(user), ttl);
     }
 

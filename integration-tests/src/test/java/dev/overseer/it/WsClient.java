@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** A real WebSocket client (the JDK's) that collects every text frame the server sends. */
-final class WsClient implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class WsClient implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
@@ -31,13 +31,13 @@ final class WsClient implements AutoCloseable {
     }
 
     /** Connects with the token in the Authorization header. */
-    static WsClient connect(TestServer server, String token) {
+    public static WsClient connect(TestServer server, String token) {
         return new WsClient(HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token)
                 .connectTimeout(Duration.ofSeconds(5)), server.ws());
     }
 
     /** Connects as {@code user} and reads the {@code connection_established} frame, which must name the user. */
-    static WsClient established(TestServer server, String user) {
+    public static WsClient established(TestServer server, String user) {
         WsClient client = connect(server, server.token(user));
         JsonNode hello = client.next();
         assertThat(hello.path("type").asText()).isEqualTo("connection_established");
@@ -46,25 +46,25 @@ final class WsClient implements AutoCloseable {
     }
 
     /** Connects the way browsers do: the token as a {@code bearer.<jwt>} subprotocol. */
-    static WsClient connectWithSubprotocol(TestServer server, String token) {
+    public static WsClient connectWithSubprotocol(TestServer server, String token) {
         return new WsClient(HTTP.newWebSocketBuilder().subprotocols("overseer.v1", "bearer." + token)
                 .connectTimeout(Duration.ofSeconds(5)), server.ws());
     }
 
-    WebSocket socket() {
+    public WebSocket socket() {
         return socket;
     }
 
-    void send(String json) {
+    public void send(String json) {
         socket.sendText(json, true).join();
     }
 
-    void send(JsonNode json) {
+    public void send(JsonNode json) {
         send(json.toString());
     }
 
     /** The next frame, failing after the timeout. */
-    JsonNode next(Duration timeout) {
+    public JsonNode next(Duration timeout) {
         try {
             JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (frame == null) {
@@ -77,12 +77,12 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    JsonNode next() {
+    public JsonNode next() {
         return next(Duration.ofSeconds(10));
     }
 
     /** The next frame of this type, skipping (and returning in {@code skipped}) any others. */
-    JsonNode nextOfType(String type, List<JsonNode> skipped) {
+    public JsonNode nextOfType(String type, List<JsonNode> skipped) {
         while (true) {
             JsonNode frame = next();
             if (frame.path("type").asText().equals(type)) {
@@ -92,12 +92,12 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    JsonNode nextOfType(String type) {
+    public JsonNode nextOfType(String type) {
         return nextOfType(type, new ArrayList<>());
     }
 
     /** Every frame up to and including the first that matches. */
-    List<JsonNode> until(Predicate<JsonNode> last) {
+    public List<JsonNode> until(Predicate<JsonNode> last) {
         List<JsonNode> received = new ArrayList<>();
         while (true) {
             JsonNode frame = next();
@@ -109,7 +109,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** Every frame of one run up to its terminal event. */
-    List<JsonNode> runEvents(String runId) {
+    public List<JsonNode> runEvents(String runId) {
         List<JsonNode> events = new ArrayList<>();
         while (true) {
             JsonNode frame = next();
@@ -122,19 +122,19 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    static boolean isTerminal(JsonNode frame) {
+    public static boolean isTerminal(JsonNode frame) {
         String type = frame.path("type").asText();
         return type.equals("run_completed") || type.equals("run_failed") || type.equals("run_cancelled");
     }
 
     /** Frames already received and not yet read. */
-    List<JsonNode> drain() {
+    public List<JsonNode> drain() {
         List<JsonNode> rest = new ArrayList<>();
         frames.drainTo(rest);
         return rest;
     }
 
-    CompletableFuture<Integer> closeCode() {
+    public CompletableFuture<Integer> closeCode() {
         return closeCode;
     }
 
