@@ -37,6 +37,8 @@ final class HttpListener implements AutoCloseable {
             HttpSettings settings, UnauthenticatedConnections admission) throws IOException {
         OptionMap undertowOptions = OptionMap.builder()
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
+                // The HTTP transport decodes the target itself, so a malformed escape is a problem (PercentDecoding).
+                .set(UndertowOptions.DECODE_URL, false)
                 .set(UndertowOptions.MAX_ENTITY_SIZE, HttpTransport.MAX_ENTITY_BYTES)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) settings.readTimeout().toMillis())
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) settings.idleTimeout().toMillis())

@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -106,7 +107,13 @@ public final class HttpTransport {
     }
 
     private void route(HttpServerExchange exchange) {
-        String path = exchange.getRelativePath();
+        String path;
+        try {
+            path = PercentDecoding.path(exchange.getRelativePath());
+        } catch (ApiProblem e) {
+            sendProblem(exchange, e);
+            return;
+        }
         String method = exchange.getRequestMethod().toString();
         switch (path) {
             case "/healthz" -> {
@@ -154,10 +161,10 @@ public final class HttpTransport {
             return;
         }
         Map<String, String> parameters = match.getParameters();
-        exchange.dispatch(executor, () -> serve(exchange, action, parameters));
+        exchange.dispatch(executor, () -> serve(exchange, path, action, parameters));
     }
 
-    private void serve(HttpServerExchange exchange, String actionName, Map<String, String> parameters) {
+    private void serve(HttpServerExchange exchange, String path, String actionName, Map<String, String> parameters) {
         RequestId requestId = exchange.getAttachment(EdgeHandler.REQUEST_ID);
         if (requestId == null) {
             requestId = RequestId.generate();
@@ -169,11 +176,11 @@ public final class HttpTransport {
             exchange.putAttachment(EdgeHandler.USER, principal.userId().value());
             unauthenticated.authenticated(exchange);
             byte[] body = RequestBody.read(exchange, System.nanoTime() + settings.readTimeout().toNanos());
+            Map<String, Deque<String>> query = PercentDecoding.query(exchange.getQueryParameters());
             RequestContext context = new RequestContext(requestId, exchange.getRequestMethod().toString(),
-                    exchange.getRelativePath(), principal, remoteAddress(exchange), clock.instant());
+                    path, principal, remoteAddress(exchange), clock.instant());
             ApiAction action = requests.create(context).actions().get(actionName).get();
-            ApiResponse response = action.handle(new ApiRequest(parameters, exchange.getQueryParameters(),
-                    headers(exchange), body));
+            ApiResponse response = action.handle(new ApiRequest(parameters, query, headers(exchange), body));
             switch (response) {
                 case ApiResponse.Json json -> sendJson(exchange, json.status(), json.body());
                 case ApiResponse.RawJson raw -> send(exchange, raw.status(), JSON, raw.json());
@@ -193,12 +200,12 @@ public final class HttpTransport {
             sendProblem(exchange, RunProblems.of(e));
         } catch (RuntimeException e) {
             if (DatabaseOutage.isCause(e)) {
-                LOG.warn("request {} {}: {}", exchange.getRequestMethod(), exchange.getRelativePath(), e.getMessage());
+                LOG.warn("request {} {}: {}", exchange.getRequestMethod(), path, e.getMessage());
                 sendProblem(exchange, new ApiProblem(503, "unavailable", DatabaseOutage.MESSAGE,
                         DatabaseOutage.RETRY_AFTER.toMillis()));
                 return;
             }
-            LOG.error("request {} {} failed", exchange.getRequestMethod(), exchange.getRelativePath(), e);
+            LOG.error("request {} {} failed", exchange.getRequestMethod(), path, e);
             sendProblem(exchange, new ApiProblem(500, "internal", "internal error; request id " + requestId));
         } finally {
             MDC.remove("request_id");
