@@ -188,6 +188,9 @@ final class InboundFrames extends AbstractReceiveListener {
         @Override
         public void handleEvent(StreamSourceFrameChannel source) {
             if (over) {
+                // Undertow calls a frame's reader for as long as its reads are resumed and payload is buffered:
+                // one that has given up must stop them, or the I/O thread calls it forever.
+                source.suspendReads();
                 return;
             }
             PooledByteBuffer pooled = channel.getBufferPool().allocate();
@@ -221,6 +224,8 @@ final class InboundFrames extends AbstractReceiveListener {
                 }
             } catch (UnsupportedEncodingException e) {
                 over = true;
+                bytes = null;
+                IoUtils.safeClose(frame);
                 fail(channel, NOT_CONSISTENT, "text frames must be UTF-8");
             } catch (IOException e) {
                 over = true;
