@@ -6,6 +6,7 @@ import dev.overseer.core.auth.JwtSecret;
 import dev.overseer.core.auth.TokenSettings;
 import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.store.DatabaseSettings;
+import dev.overseer.core.store.NodeLease;
 import dev.overseer.core.supervisor.AgentDefinitions;
 import dev.overseer.core.supervisor.AgentSettings;
 import dev.overseer.core.supervisor.RunLimits;
@@ -48,6 +49,11 @@ public abstract class AppModule {
     @Singleton
     static DatabaseSettings databaseSettings(OverseerConfig config) {
         return new DatabaseSettings(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+    }
+
+    @Provides
+    static NodeLease nodeLease(OverseerConfig config) {
+        return new NodeLease(config.nodeId(), config.runLease());
     }
 
     @Provides

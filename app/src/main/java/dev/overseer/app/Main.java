@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
         subcommands = {Main.Serve.class, Main.Token.class, Main.Migrate.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
+    /** H2's {@code ErrorCode.DATABASE_ALREADY_OPEN_1}: another process holds the database file's lock. */
+    private static final int H2_DATABASE_IN_USE = 90020;
 
     public static void main(String[] args) {
         // Only `serve` logs to standard output; `token` must print nothing there but the token.
@@ -92,6 +94,10 @@ public final class Main implements Callable<Integer> {
                 }
                 if (cause instanceof java.net.BindException bind) {
                     throw new ConfigException("OVERSEER_HOST/OVERSEER_PORT: cannot listen there (" + bind.getMessage() + ")");
+                }
+                if (cause instanceof java.sql.SQLException sql && sql.getErrorCode() == H2_DATABASE_IN_USE) {
+                    throw new ConfigException("OVERSEER_DB_URL: the H2 database is in use by another process; an H2 "
+                            + "database has exactly one Overseer node (several nodes share PostgreSQL)");
                 }
                 if (cause instanceof java.sql.SQLException sql) {
                     throw new ConfigException("OVERSEER_DB_URL: cannot use the database (" + sql.getMessage() + ")");

@@ -9,6 +9,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,6 +36,8 @@ public record OverseerConfig(
         int runStartsPerSecond,
         int runStartBurst,
         Duration shutdownGrace,
+        String nodeId,
+        Duration runLease,
         String corsOrigins,
         Optional<LlmSettings> llm,
         AgentDefinitions agents,
@@ -65,6 +69,11 @@ public record OverseerConfig(
             throw new ConfigException("OVERSEER_WS_IDLE_TIMEOUT_SECONDS (" + idle + ") must be greater than "
                     + "OVERSEER_WS_HEARTBEAT_SECONDS (" + heartbeat + "), or clients that only answer pings are cut off");
         }
+        String nodeId = reader.string("OVERSEER_NODE_ID", "node_" + HexFormat.of().formatHex(randomBytes(8)));
+        if (!nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new ConfigException("OVERSEER_NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', starting with a "
+                    + "letter or digit, got '" + nodeId + "'");
+        }
         String corsOrigins = reader.string("OVERSEER_CORS_ORIGINS", "");
         for (String origin : corsOrigins.split("\\s*,\\s*")) {
             if (!origin.isEmpty() && !origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
@@ -93,10 +102,18 @@ public record OverseerConfig(
                 reader.integer("OVERSEER_RUN_STARTS_PER_SECOND", 10, 1, 1_000_000),
                 reader.integer("OVERSEER_RUN_START_BURST", 20, 1, 1_000_000),
                 Duration.ofSeconds(reader.integer("OVERSEER_SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600)),
+                nodeId,
+                Duration.ofSeconds(reader.integer("OVERSEER_RUN_LEASE_SECONDS", 15, 3, 3_600)),
                 corsOrigins,
                 llm,
                 agents,
                 agentSettings);
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private static int checkPort(String name, int port) {
@@ -150,7 +167,7 @@ public record OverseerConfig(
     @Override
     public String toString() {
         return "OverseerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
-                + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", jwtSecret=" + (jwtSecret.isPresent() ? "set" : "unset") + "]";
+                + ", dbUser=" + dbUser + ", dbPoolSize=" + dbPoolSize + ", nodeId=" + nodeId + ", jwtSecret=" + (jwtSecret.isPresent() ? "set" : "unset") + "]";
     }
 
     /** Reads variables with defaults; an unusable value is a {@link ConfigException} naming the variable. */

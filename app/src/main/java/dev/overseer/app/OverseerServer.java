@@ -1,9 +1,10 @@
 package dev.overseer.app;
 
 import dev.overseer.core.model.ChatModel;
+import dev.overseer.core.run.RunLeases;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventWriter;
-import dev.overseer.core.store.RunStore;
+import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.auth.CorsPolicy;
 import dev.overseer.http.EdgeHandler;
@@ -34,7 +35,8 @@ public final class OverseerServer implements AutoCloseable {
 
     private final OverseerConfig config;
     private final Database database;
-    private final RunStore runs;
+    private final RunLeases leases;
+    private final NodeSignals signals;
     private final RunService runService;
     private final EventWriter eventWriter;
     private final WebSocketTransport webSockets;
@@ -51,13 +53,14 @@ public final class OverseerServer implements AutoCloseable {
     private InetSocketAddress address;
 
     @Inject
-    OverseerServer(OverseerConfig config, Database database, RunStore runs, RunService runService,
+    OverseerServer(OverseerConfig config, Database database, RunLeases leases, NodeSignals signals, RunService runService,
             EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
             ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model, HttpSettings httpSettings,
             UnauthenticatedConnections unauthenticated) {
         this.config = config;
         this.database = database;
-        this.runs = runs;
+        this.leases = leases;
+        this.signals = signals;
         this.runService = runService;
         this.eventWriter = eventWriter;
         this.webSockets = webSockets;
@@ -103,10 +106,16 @@ public final class OverseerServer implements AutoCloseable {
         if (applied > 0) {
             LOG.info("applied {} database migrations", applied);
         }
-        int interrupted = runs.failInterrupted();
+        // H2 has one node, so every active run was left by a previous process; a node sharing PostgreSQL fails
+        // only the runs no live node holds (ADR 0020).
+        int interrupted = leases.recoverAtStart(database.isH2());
         if (interrupted > 0) {
             LOG.warn("marked {} runs left active by a previous process as failed (interrupted)", interrupted);
         }
+        LOG.info("node {}: run leases of {} s, renewed every {} ms", config.nodeId(), config.runLease().toSeconds(),
+                config.runLease().dividedBy(3).toMillis());
+        leases.start();
+        signals.start();
     }
 
     /** The port actually bound (useful with port 0). */
@@ -134,6 +143,8 @@ public final class OverseerServer implements AutoCloseable {
         LOG.info("shutting down");
         webSockets.refuseUpgrades();
         runService.shutdown();
+        leases.close();
+        signals.close();
         webSockets.shutdown();
         if (listener != null) {
             listener.close();

@@ -16,6 +16,8 @@ import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunPositions;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
+import dev.overseer.core.store.NodeLease;
+import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadRecord;
 import dev.overseer.core.store.ThreadStore;
@@ -29,6 +31,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,12 +92,12 @@ public class EventWriterBenchmark {
     @Setup(Level.Trial)
     public void openDatabase() throws IOException {
         dataDir = Files.createTempDirectory("overseer-jmh-writer-");
-        database = Database.open(new DatabaseSettings("jdbc:h2:file:" + dataDir.resolve("overseer"), "", "", 16),
-                new SimpleMeterRegistry());
+        DatabaseSettings settings = new DatabaseSettings("jdbc:h2:file:" + dataDir.resolve("overseer"), "", "", 16);
+        database = Database.open(settings, new SimpleMeterRegistry());
         database.migrate();
         Jdbi jdbi = database.jdbi();
-        runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC());
-        writer = new EventWriter(jdbi, runs);
+        runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC(), new NodeLease("node_bench", Duration.ofSeconds(15)));
+        writer = new EventWriter(jdbi, runs, new NodeSignals(settings, jdbi));
     }
 
     /** Prepares the runs of the next iteration, each on its own new thread. */
@@ -157,7 +160,7 @@ public class EventWriterBenchmark {
                 int i;
                 while ((i = next.getAndIncrement()) < RUNS) {
                     PreparedRun run = prepared.get(i);
-                    if (runs.admit(run.admission()) != RunStore.Admission.ADMITTED) {
+                    if (runs.admit(run.admission(), Integer.MAX_VALUE) != RunStore.Admission.ADMITTED) {
                         throw new IllegalStateException("a prepared run was not admitted");
                     }
                     writer.started(run.runId(), Instant.now());

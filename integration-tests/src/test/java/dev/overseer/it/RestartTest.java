@@ -4,14 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,51 +122,29 @@ class RestartTest {
     void killedProcess_leavesItsActiveRunFailedAsInterrupted_atTheNextStart() throws Exception {
         Path dataDir = Files.createTempDirectory("overseer-it-killed-");
         String databaseUrl = TestDatabase.newDatabaseUrl(dataDir);
-        int port = freePort();
         String token = Jwts.signed(TestServer.SECRET, "killed-user");
-        Path log = dataDir.resolve("killed-server.log");
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.overseer.app.Main", "serve")
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        builder.environment().putAll(Map.of(
-                "OVERSEER_HOST", "127.0.0.1",
-                "OVERSEER_PORT", Integer.toString(port),
-                "OVERSEER_DATA_DIR", dataDir.toString(),
-                "OVERSEER_DB_URL", databaseUrl,
-                "OVERSEER_DB_USER", TestDatabase.user(),
-                "OVERSEER_JWT_SECRET", TestServer.SECRET));
-        Process process = builder.start();
         String thread;
         String run;
         List<JsonNode> seenLive;
-        try {
-            ChildClient child = new ChildClient(port, token);
-            await("the child server answers /healthz").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .failFast("the child server exited; see " + log, () -> !process.isAlive())
-                    .until(() -> child.status("GET", "/healthz", null) == 200);
-            thread = WsClient.JSON.readTree(child.body("POST", "/api/threads", "{}")).path("id").asText();
-            JsonNode started = WsClient.JSON.readTree(
-                    child.body("POST", "/api/threads/" + thread + "/runs", "{\"content\":\"wait 30 seconds\"}"));
-            run = started.path("id").asText();
+        // The next start is the same node restarted, so it fails this one's runs at once (SPEC §7).
+        try (NodeProcess child = NodeProcess.start("killed-server", dataDir, databaseUrl,
+                Map.of("OVERSEER_NODE_ID", "node_restarted"))) {
+            child.awaitHealthy();
+            thread = child.json(token, "POST", "/api/threads", "{}").path("id").asText();
+            run = child.json(token, "POST", "/api/threads/" + thread + "/runs", "{\"content\":\"wait 30 seconds\"}")
+                    .path("id").asText();
             assertThat(run).startsWith("run_");
-            JsonNode events = await("the run reaches its wait tool").atMost(Duration.ofSeconds(15))
-                    .until(() -> WsClient.JSON.readTree(child.body("GET", "/api/runs/" + run + "/events", null)),
-                            body -> StreamSupport.stream(body.path("data").spliterator(), false)
-                                    .anyMatch(event -> event.path("type").asText().equals("tool_executing")));
-            seenLive = StreamSupport.stream(events.path("data").spliterator(), false).toList();
-        } finally {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the child server died").isTrue();
+            String runId = run;
+            seenLive = await("the run reaches its wait tool").atMost(Duration.ofSeconds(15))
+                    .until(() -> child.events(token, runId), events -> events.stream()
+                            .anyMatch(event -> event.path("type").asText().equals("tool_executing")));
+            child.kill();
         }
 
         try (TestServer next = TestServer.start(Map.of(
                 "OVERSEER_DATA_DIR", dataDir.toString(),
-                "OVERSEER_DB_URL", databaseUrl))) {
+                "OVERSEER_DB_URL", databaseUrl,
+                "OVERSEER_NODE_ID", "node_restarted"))) {
             Http http = new Http(next, token);
             assertInterrupted(http.get("/api/runs/" + run).json());
             List<JsonNode> events = assertEndsInterrupted(http, run);
@@ -220,39 +190,5 @@ class RestartTest {
         assertThat(last.path("payload").path("code").asText()).as("last event %s", last).isEqualTo("interrupted");
         assertThat(last.path("run_id").asText()).isEqualTo(run);
         return events;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Plain HTTP to the child server, which has no {@link TestServer} of its own. */
-    private record ChildClient(int port, String token) {
-        private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-        int status(String method, String path, String json) throws Exception {
-            return send(method, path, json).statusCode();
-        }
-
-        String body(String method, String path, String json) throws Exception {
-            HttpResponse<String> response = send(method, path, json);
-            assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isBetween(200, 299);
-            return response.body();
-        }
-
-        private HttpResponse<String> send(String method, String path, String json) throws Exception {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(10))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Content-Type", "application/json")
-                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(json))
-                    .build();
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-        }
     }
 }

@@ -38,7 +38,7 @@ class SchemaTest {
 
     @Test
     void migrations_leaveNoMessagesTable_andThreadsListedThroughAnIndex() {
-        assertThat(database.migrate()).isEqualTo(13);
+        assertThat(database.migrate()).isEqualTo(14);
         List<String> tables = tables();
         assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads")
                 .doesNotContain("messages", "thread_listing", "thread_listing_state", "thread_listing_token");
@@ -56,7 +56,7 @@ class SchemaTest {
             handle.execute("CREATE TABLE listing_schema_history (installed_rank INTEGER NOT NULL PRIMARY KEY)");
         });
 
-        assertThat(database.migrate()).isEqualTo(1);
+        assertThat(database.migrate()).isEqualTo(2); // V13 and V14
 
         assertThat(tables()).as(TestDatabase.kind()).contains("threads").doesNotContain("thread_listing",
                 "thread_listing_state", "thread_listing_token", "listing_schema_history");
@@ -88,7 +88,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(4); // V10 to V13
+        assertThat(database.migrate()).isEqualTo(5); // V10 to V14
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");
@@ -109,6 +109,12 @@ class SchemaTest {
         List<String> active = database.jdbi().withHandle(handle -> handle.createQuery(
                 "SELECT run_id FROM active_runs").mapTo(String.class).list());
         assertThat(active).containsExactly("run_b2");
+        // V14: it keeps its user, and has no owner or lease, so the next start fails it (ADR 0020).
+        List<String> leases = database.jdbi().withHandle(handle -> handle.createQuery("""
+                        SELECT user_id || '/' || COALESCE(owner_node, '-') || '/'
+                               || COALESCE(CAST(lease_expires_at AS VARCHAR(20)), '-') FROM active_runs""")
+                .mapTo(String.class).list());
+        assertThat(leases).containsExactly("alice/-/-");
 
         // A run admitted after the migration comes after every migrated one.
         database.jdbi().useHandle(handle -> handle.createUpdate("""

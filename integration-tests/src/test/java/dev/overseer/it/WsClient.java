@@ -36,6 +36,12 @@ public final class WsClient implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5)), server.ws());
     }
 
+    /** Connects to any server's {@code /ws} (a node in a child process) with the token in the Authorization header. */
+    public static WsClient connect(URI ws, String token) {
+        return new WsClient(HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                .connectTimeout(Duration.ofSeconds(5)), ws);
+    }
+
     /** Connects as {@code user} and reads the {@code connection_established} frame, which must name the user. */
     public static WsClient established(TestServer server, String user) {
         WsClient client = connect(server, server.token(user));

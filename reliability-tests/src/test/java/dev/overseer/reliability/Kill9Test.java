@@ -166,6 +166,9 @@ class Kill9Test {
         env.put("OVERSEER_JWT_SECRET", TestServer.SECRET);
         env.put("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", "100");
         env.put("OVERSEER_RUN_START_BURST", "1000");
+        // Both lives are one node restarted (SPEC §7): its second start fails the first's runs at once, where a node
+        // of another name would leave them to the lease's expiry (ManyNodesTest).
+        env.put("OVERSEER_NODE_ID", "node_kill9");
         if (TestDatabase.postgres()) {
             env.put("OVERSEER_DB_URL", databaseUrl);
             env.put("OVERSEER_DB_USER", TestDatabase.user());

@@ -12,9 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The runs active in this process, how many each user has, and which threads they hold. This process is
- * the only one writing to its database (recovery at start-up relies on that too), so the threads held
- * here are exactly the threads stored as busy, and they are held before their claim is even stored.
+ * The runs active in this process and the threads they hold. What holds across nodes (a thread's one active run,
+ * a user's active-run limit) is decided by the admission transaction (ADR 0019, 0020); a thread held here spares
+ * that transaction a start that this process already knows is busy, and keeps a deletion from racing a start.
  */
 @Singleton
 public final class RunRegistry {
@@ -22,31 +22,11 @@ public final class RunRegistry {
     private static final Object DELETION = new Object();
 
     private final Map<RunId, ActiveRun> runs = new ConcurrentHashMap<>();
-    private final Map<UserId, Integer> activePerUser = new ConcurrentHashMap<>();
     /** Thread → the {@link ActiveRun} (or {@link #DELETION}) holding it. */
     private final Map<ThreadId, Object> heldThreads = new ConcurrentHashMap<>();
 
     @Inject
     public RunRegistry() {
-    }
-
-    /** Takes one of the user's active-run slots; false when they already hold {@code max}. */
-    public boolean reserve(UserId user, int max) {
-        boolean[] reserved = {false};
-        activePerUser.compute(user, (key, count) -> {
-            int current = count == null ? 0 : count;
-            if (current >= max) {
-                return count;
-            }
-            reserved[0] = true;
-            return current + 1;
-        });
-        return reserved[0];
-    }
-
-    /** Gives back a slot taken by {@link #reserve}. */
-    public void release(UserId user) {
-        activePerUser.computeIfPresent(user, (key, count) -> count <= 1 ? null : count - 1);
     }
 
     public void add(ActiveRun run) {
@@ -67,24 +47,23 @@ public final class RunRegistry {
         heldThreads.remove(thread, DELETION);
     }
 
-    /**
-     * Takes back a run that was added but never admitted, and the thread it held, if any; its slot is given
-     * back by {@link #release}.
-     */
+    /** Takes back a run that was added but never admitted, and the thread it held, if any. */
     public void withdraw(ActiveRun run) {
         runs.remove(run.runId(), run);
         heldThreads.remove(run.threadId(), run);
     }
 
-    /** Removes a finished run (whose thread is free again in the database) and gives back its owner's slot. */
+    /** Removes a finished run, whose thread is free again in the database. */
     void remove(ActiveRun run) {
-        // Thread and slot first: whoever no longer finds the run here reads its end from the database, and may
-        // start the next run at once; it must find both free.
+        // The thread first: whoever no longer finds the run here reads its end from the database, and may start the
+        // next run at once; it must find the thread free.
         heldThreads.remove(run.threadId(), run);
-        if (runs.get(run.runId()) == run) {
-            release(run.owner());
-            runs.remove(run.runId(), run);
-        }
+        runs.remove(run.runId(), run);
+    }
+
+    /** The active run with this id, whoever owns it: for what another node asks of it. */
+    public Optional<ActiveRun> get(RunId id) {
+        return Optional.ofNullable(runs.get(id));
     }
 
     /** The active run with this id if this user owns it. */
@@ -97,8 +76,9 @@ public final class RunRegistry {
         return runs.size();
     }
 
+    /** How many of this user's runs are active in this process. */
     public int activeCount(UserId user) {
-        return activePerUser.getOrDefault(user, 0);
+        return (int) runs.values().stream().filter(run -> run.owner().equals(user)).count();
     }
 
     public Collection<ActiveRun> all() {

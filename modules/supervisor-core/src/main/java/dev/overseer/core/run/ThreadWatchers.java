@@ -37,6 +37,11 @@ public final class ThreadWatchers {
         }
     }
 
+    /** Whether anyone here watches the thread. */
+    public boolean isWatched(ThreadId thread) {
+        return watchers.containsKey(thread);
+    }
+
     /** How many threads are watched (for leak checks). */
     public int watchedThreads() {
         return watchers.size();

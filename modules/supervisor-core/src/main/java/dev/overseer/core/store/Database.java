@@ -51,7 +51,9 @@ public final class Database implements AutoCloseable {
         config.setMinimumIdle(Math.min(2, settings.maxPoolSize()));
         config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
         config.setValidationTimeout(1_000);
-        config.setInitializationFailTimeout(10_000);
+        // A database server may still be coming up (started beside this process); an H2 file will not change its
+        // mind, and one held by another process (SPEC §7) must stop this start at once.
+        config.setInitializationFailTimeout(jdbcUrl.startsWith("jdbc:h2:") ? 1 : 10_000);
         config.setMetricRegistry(meters);
         return new HikariDataSource(config);
     }
@@ -105,7 +107,7 @@ public final class Database implements AutoCloseable {
     }
 
     private int migrate(MigrationVersion target) {
-        boolean h2 = dataSource.getJdbcUrl().startsWith("jdbc:h2:");
+        boolean h2 = isH2();
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
@@ -115,6 +117,11 @@ public final class Database implements AutoCloseable {
                 .load()
                 .migrate();
         return result.migrationsExecuted;
+    }
+
+    /** Whether this is an H2 database: one node by definition (SPEC §7). */
+    public boolean isH2() {
+        return dataSource.getJdbcUrl().startsWith("jdbc:h2:");
     }
 
     public Jdbi jdbi() {

@@ -60,14 +60,16 @@ public final class EventWriter implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final RunStore runs;
+    private final NodeSignals signals;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
 
     @Inject
-    public EventWriter(Jdbi jdbi, RunStore runs) {
+    public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals) {
         this.jdbi = jdbi;
         this.runs = runs;
+        this.signals = signals;
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
@@ -179,7 +181,17 @@ public final class EventWriter implements AutoCloseable {
             EventStore.insert(handle, batch.events);
             runs.markStarted(handle, batch.startedOnly());
             runs.finish(handle, batch.outcomes(), batch.started);
+            signals.announce(handle, NodeSignals.EVENTS, announcements(batch.events));
         });
+    }
+
+    /** One announcement per run with events in the batch: {@code run_id:highest_seq} (ADR 0021). */
+    private static List<String> announcements(List<RunEvent> events) {
+        Map<RunId, Integer> highest = new LinkedHashMap<>();
+        for (RunEvent event : events) {
+            highest.merge(event.runId(), event.seq(), Math::max);
+        }
+        return highest.entrySet().stream().map(entry -> entry.getKey().value() + ":" + entry.getValue()).toList();
     }
 
     private static RunId runOf(Op op) {

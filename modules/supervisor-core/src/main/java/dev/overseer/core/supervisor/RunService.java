@@ -8,6 +8,7 @@ import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.RemoteRuns;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.RunRejectedException;
@@ -16,6 +17,7 @@ import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.KeyedRun;
+import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStore;
@@ -70,12 +72,14 @@ public final class RunService {
     private final OverseerMetrics metrics;
     private final Map<String, CompletableFuture<Void>> startingKeys = new ConcurrentHashMap<>();
     private final StartRateLimiter rateLimiter;
+    private final NodeSignals signals;
+    private final RemoteRuns remote;
     private volatile boolean accepting = true;
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
             ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
-            RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics) {
+            RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics, NodeSignals signals, RemoteRuns remote) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -93,6 +97,9 @@ public final class RunService {
         Gauge.builder("overseer.runs.active", registry, RunRegistry::activeCount)
                 .description("Runs active in this process").register(metrics.registry());
         this.rateLimiter = new StartRateLimiter(limits.startsPerSecond(), limits.startBurst());
+        this.signals = signals;
+        this.remote = remote;
+        signals.on(NodeSignals.CANCEL, this::cancelSignalled);
     }
 
     /**
@@ -152,10 +159,6 @@ public final class RunService {
             throw new RunRejectedException(Reason.RATE_LIMITED, "too many runs started; retry in " + waitMillis + " ms",
                     waitMillis);
         }
-        if (!registry.reserve(user, limits.maxActiveRunsPerUser())) {
-            throw new RunRejectedException(Reason.TOO_MANY_RUNS,
-                    "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
-        }
         boolean launched = false;
         ActiveRun stream = null;
         try {
@@ -175,7 +178,9 @@ public final class RunService {
                 throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
             }
             RunAdmission admission = supervisor.admission(content, start.newThread(), key, fingerprint);
-            switch (runs.admit(admission)) {
+            switch (runs.admit(admission, limits.maxActiveRunsPerUser())) {
+                case TOO_MANY_RUNS -> throw new RunRejectedException(Reason.TOO_MANY_RUNS,
+                        "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
                 case THREAD_BUSY -> throw new RunRejectedException(Reason.THREAD_BUSY,
                         "the thread already has an active run");
@@ -190,11 +195,8 @@ public final class RunService {
             }
             return accepted(context, stream);
         } finally {
-            if (!launched) {
-                if (stream != null) {
-                    registry.withdraw(stream);
-                }
-                registry.release(user);
+            if (!launched && stream != null) {
+                registry.withdraw(stream);
             }
         }
     }
@@ -212,6 +214,7 @@ public final class RunService {
     private AcceptedRun accepted(ExecutionContext context, ActiveRun run) {
         metrics.runStarted(context.origin().label());
         watchers.started(run);
+        remote.admitted(run);
         return new AcceptedRun(run.runId(), run.threadId(), false, true, run);
     }
 
@@ -238,9 +241,13 @@ public final class RunService {
         return runs.find(user, run);
     }
 
-    /** The caller's active run, if it is running in this process. */
+    /**
+     * The caller's active run: its live stream if this node runs it, else, when another node runs it, a mirror of
+     * it fed from the database (ADR 0021).
+     */
     public Optional<ActiveRun> active(UserId user, RunId run) {
-        return registry.find(user, run);
+        Optional<ActiveRun> local = registry.find(user, run);
+        return local.isPresent() || !remote.othersMayRun() ? local : runs.find(user, run).flatMap(remote::follow);
     }
 
     /** The run's events with {@code seq > afterSeq}: live from memory while active, else from the database. */
@@ -269,6 +276,11 @@ public final class RunService {
         }
         RunRecord stored = runs.find(user, run)
                 .orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+        // Another node runs it: follow its mirror, which holds every event stored so far.
+        Optional<ActiveRun> remoteRun = remote.follow(stored);
+        if (remoteRun.isPresent()) {
+            return remoteRun.get().subscribe(afterSeq, listener) ? remoteRun : Optional.empty();
+        }
         // The run may have finished between the registry look-up and now; its events are durable by then.
         for (RunEvent event : events.list(run, stored.threadId(), afterSeq, MAX_EVENTS_PER_READ)) {
             listener.onEvent(event);
@@ -287,16 +299,28 @@ public final class RunService {
         return watchers.watch(thread, onRun);
     }
 
-    /** Asks the caller's active run to stop; it ends with {@code run_cancelled}. */
+    /**
+     * Asks the caller's active run to stop; it ends with {@code run_cancelled}. A run that another node runs is
+     * stopped by that node, told through the database ({@link NodeSignals#CANCEL}).
+     */
     public void cancel(UserId user, RunId run) {
         Optional<ActiveRun> active = registry.find(user, run);
         if (active.isPresent() && active.get().stop(ActiveRun.StopReason.CANCELLED)) {
             return;
         }
-        if (active.isEmpty() && runs.find(user, run).isEmpty()) {
-            throw new RunRejectedException(Reason.NOT_FOUND, "run not found");
+        if (active.isEmpty()) {
+            RunRecord stored = runs.find(user, run)
+                    .orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+            if (stored.status().active() && signals.send(NodeSignals.CANCEL, run.value())) {
+                return;
+            }
         }
         throw new RunRejectedException(Reason.RUN_NOT_ACTIVE, "the run has already finished");
+    }
+
+    /** A cancel sent by another node: the run stops here if this node runs it. */
+    private void cancelSignalled(String runId) {
+        registry.get(RunId.parse(runId)).ifPresent(run -> run.stop(ActiveRun.StopReason.CANCELLED));
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -34,14 +35,15 @@ class EventWriterTest {
     private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
     private final ThreadStore threads = new ThreadStore(database.jdbi());
     private final MessageStore messages = new MessageStore(database.jdbi());
-    private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC());
+    private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC(), new NodeLease("node_test", Duration.ofSeconds(15)));
     private final EventStore events = new EventStore(database.jdbi());
     private EventWriter writer;
 
     private EventWriter writer() {
         if (writer == null) {
             database.migrate();
-            writer = new EventWriter(database.jdbi(), runs);
+            writer = new EventWriter(database.jdbi(), runs,
+                    new NodeSignals(new DatabaseSettings("jdbc:h2:mem:writer", "", "", 1), database.jdbi()));
         }
         return writer;
     }
@@ -81,7 +83,7 @@ class EventWriterTest {
 
     /** Admits a run as the core does before it executes. */
     private void admit(ThreadId thread, RunId run, boolean newThread, Instant at) {
-        assertThat(runs.admit(admission(thread, run, newThread, at))).isEqualTo(RunStore.Admission.ADMITTED);
+        assertThat(runs.admit(admission(thread, run, newThread, at), Integer.MAX_VALUE)).isEqualTo(RunStore.Admission.ADMITTED);
     }
 
     @Test
@@ -163,9 +165,9 @@ class EventWriterTest {
         writer.finish(completed(first, thread, at)).get(5, TimeUnit.SECONDS);
 
         RunId second = RunId.generate();
-        assertThat(runs.admit(admission(thread, second, false, at.plusMillis(5))))
+        assertThat(runs.admit(admission(thread, second, false, at.plusMillis(5)), Integer.MAX_VALUE))
                 .isEqualTo(RunStore.Admission.ADMITTED);
-        assertThat(runs.admit(admission(thread, RunId.generate(), false, at.plusMillis(6))))
+        assertThat(runs.admit(admission(thread, RunId.generate(), false, at.plusMillis(6)), Integer.MAX_VALUE))
                 .isEqualTo(RunStore.Admission.THREAD_BUSY);
         assertThat(threads.find(ALICE, thread).orElseThrow().activeRunId()).isEqualTo(second);
         writer.finish(completed(second, thread, at.plusMillis(9))).get(5, TimeUnit.SECONDS);

@@ -13,6 +13,7 @@ import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.OfflineModel;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.RemoteRuns;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.ThreadWatchers;
@@ -21,6 +22,9 @@ import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.InMemoryDatabases;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.MessageStore;
+import dev.overseer.core.store.DatabaseSettings;
+import dev.overseer.core.store.NodeLease;
+import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
@@ -47,6 +51,7 @@ import java.util.logging.Logger;
  */
 final class CoreHarness implements AutoCloseable {
     static final int MAX_ACTIVE_RUNS_PER_USER = 5;
+    static final NodeLease NODE = new NodeLease("node_harness", Duration.ofSeconds(15));
     /** Held so the level sticks: Flyway logs every migration of every test database through JUL. */
     private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
 
@@ -62,6 +67,7 @@ final class CoreHarness implements AutoCloseable {
     final MessageStore messages;
     final RunStore runs;
     final EventStore events;
+    final NodeSignals signals;
     final EventWriter writer;
     final RunRegistry registry;
     final ThreadWatchers watchers;
@@ -84,9 +90,10 @@ final class CoreHarness implements AutoCloseable {
         database.migrate();
         threads = new ThreadStore(database.jdbi());
         messages = new MessageStore(database.jdbi());
-        runs = new RunStore(database.jdbi(), threads, clock);
+        runs = new RunStore(database.jdbi(), threads, clock, NODE);
         events = new EventStore(database.jdbi());
-        writer = new EventWriter(database.jdbi(), runs);
+        signals = new NodeSignals(new DatabaseSettings("jdbc:h2:mem:harness", "", "", 1), database.jdbi());
+        writer = new EventWriter(database.jdbi(), runs, signals);
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
         lifecycle = new RunLifecycle(writer, registry, metrics);
@@ -99,7 +106,8 @@ final class CoreHarness implements AutoCloseable {
                 clock);
         service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
-                AgentSettings.DEFAULTS, lifecycle, clock, metrics);
+                AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
+                new RemoteRuns(signals, events, runs, registry, watchers));
     }
 
     /** A run started through {@link RunService} and followed from seq 1, as a transport follows it. */
@@ -136,8 +144,23 @@ final class CoreHarness implements AutoCloseable {
 
     /** Admits a run exactly as a start does, but never executes it: what a crash right after admission leaves. */
     RunStore.Admission admitWithoutExecuting(ExecutionContext context, String content) {
+        return admitWithoutExecuting(context, content, runs);
+    }
+
+    /** The same, admitted by {@code node}: the run store of another node on this database. */
+    RunStore.Admission admitWithoutExecuting(ExecutionContext context, String content, RunStore node) {
+        return admitWithoutExecuting(context, content, node, Integer.MAX_VALUE);
+    }
+
+    /** The same, with at most {@code maxActiveRuns} active runs of the user allowed. */
+    RunStore.Admission admitWithoutExecuting(ExecutionContext context, String content, RunStore node, int maxActiveRuns) {
         Supervisor supervisor = supervisors.create(context, agents.find(AgentCatalog.DEFAULT_AGENT).orElseThrow());
-        return runs.admit(supervisor.admission(content, true, null, null));
+        return node.admit(supervisor.admission(content, true, null, null), maxActiveRuns);
+    }
+
+    /** The run store of another node on this database, named {@code nodeId}, whose clock is {@code clock}. */
+    RunStore node(String nodeId, Duration lease, Clock clock) {
+        return new RunStore(database.jdbi(), threads, clock, new NodeLease(nodeId, lease));
     }
 
     /** A context as a transport would build it for an HTTP request of {@code user} on {@code thread}. */

@@ -1,0 +1,155 @@
+package dev.overseer.core.run;
+
+import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
+import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.store.EventStore;
+import dev.overseer.core.store.NodeSignals;
+import dev.overseer.core.store.RunRecord;
+import dev.overseer.core.store.RunStore;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runs that another node runs and that someone here follows (SPEC §7, ADR 0021): each is mirrored as an
+ * {@link ActiveRun} fed from the database, so that a {@code resume}, a {@code subscribe} or an SSE stream on this
+ * node follows it exactly as it follows a run of its own. A mirror reads the run's new events after the last seq
+ * it published whenever the owner announces a commit ({@link NodeSignals#EVENTS}), and all mirrors read again when
+ * this node starts listening again (what was announced meanwhile was lost). A mirror ends with its run's terminal
+ * event, whoever stored it (the owner, or a node that failed it when its lease expired).
+ */
+@Singleton
+public final class RemoteRuns {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteRuns.class);
+    private static final int MAX_EVENTS_PER_READ = 10_000;
+
+    private final Map<RunId, Mirror> mirrors = new ConcurrentHashMap<>();
+    private final NodeSignals signals;
+    private final EventStore events;
+    private final RunStore runs;
+    private final RunRegistry registry;
+    private final ThreadWatchers watchers;
+
+    @Inject
+    public RemoteRuns(NodeSignals signals, EventStore events, RunStore runs, RunRegistry registry,
+            ThreadWatchers watchers) {
+        this.signals = signals;
+        this.events = events;
+        this.runs = runs;
+        this.registry = registry;
+        this.watchers = watchers;
+        signals.on(NodeSignals.EVENTS, this::eventsCommitted);
+        signals.on(NodeSignals.RUNS, this::runAdmitted);
+        signals.onListening(this::catchUpAll);
+    }
+
+    /**
+     * The live stream of a stored run that another node runs, with every event stored so far already in it; empty
+     * when the run has ended, or on H2 (one node, so a run not in this process's registry is not running).
+     */
+    public Optional<ActiveRun> follow(RunRecord run) {
+        if (!signals.shared() || !run.status().active() || registry.get(run.id()).isPresent()) {
+            return Optional.empty();
+        }
+        Mirror mirror = mirrors.computeIfAbsent(run.id(), id -> new Mirror(new ActiveRun(id, run.threadId(), run.userId())));
+        mirror.catchUp();
+        return Optional.of(mirror.run);
+    }
+
+    /** Whether other nodes may run runs of this database (PostgreSQL); on H2 every active run is in the registry. */
+    public boolean othersMayRun() {
+        return signals.shared();
+    }
+
+    /** Announces a run this node admitted, for the watchers of its thread on other nodes. */
+    public void admitted(ActiveRun run) {
+        if (signals.shared()) {
+            signals.send(NodeSignals.RUNS, run.threadId().value() + ":" + run.runId().value());
+        }
+    }
+
+    /** How many runs of other nodes are mirrored here (for leak checks). */
+    public int mirrored() {
+        return mirrors.size();
+    }
+
+    private void eventsCommitted(String payload) {
+        int colon = payload.lastIndexOf(':');
+        Mirror mirror = colon < 0 ? null : mirrors.get(RunId.parse(payload.substring(0, colon)));
+        if (mirror != null && Integer.parseInt(payload.substring(colon + 1)) > mirror.lastSeq) {
+            mirror.catchUpSoon();
+        }
+    }
+
+    private void runAdmitted(String payload) {
+        int colon = payload.indexOf(':');
+        if (colon < 0) {
+            return;
+        }
+        ThreadId thread = ThreadId.parse(payload.substring(0, colon));
+        RunId run = RunId.parse(payload.substring(colon + 1));
+        if (!watchers.isWatched(thread) || registry.get(run).isPresent()) {
+            return;
+        }
+        // Off the listening thread: reading the run and its events must not hold up other nodes' signals.
+        Thread.ofVirtual().name("mirror-" + run.value()).start(() -> runs.findById(run).flatMap(this::follow)
+                .ifPresent(watchers::started));
+    }
+
+    private void catchUpAll() {
+        mirrors.values().forEach(Mirror::catchUpSoon);
+    }
+
+    /** One mirrored run: its stream and the last seq published into it. */
+    private final class Mirror {
+        final ActiveRun run;
+        volatile int lastSeq;
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+
+        Mirror(ActiveRun run) {
+            this.run = run;
+        }
+
+        /** Reads and publishes the events stored after {@link #lastSeq}, on a virtual thread; at most one queued. */
+        void catchUpSoon() {
+            if (scheduled.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("mirror-" + run.runId().value()).start(() -> {
+                    scheduled.set(false);
+                    try {
+                        catchUp();
+                    } catch (RuntimeException e) {
+                        LOG.warn("reading the events of run {} run by another node failed", run.runId(), e);
+                    }
+                });
+            }
+        }
+
+        synchronized void catchUp() {
+            if (run.terminal().isDone()) {
+                return;
+            }
+            List<RunEvent> fresh = events.list(run.runId(), run.threadId(), lastSeq, MAX_EVENTS_PER_READ);
+            for (RunEvent event : fresh) {
+                if (event.seq() != lastSeq + 1) {
+                    break;
+                }
+                run.publish(event);
+                lastSeq = event.seq();
+                if (event.terminal()) {
+                    mirrors.remove(run.runId(), this);
+                    return;
+                }
+            }
+            if (fresh.size() == MAX_EVENTS_PER_READ) {
+                catchUpSoon();
+            }
+        }
+    }
+}
