@@ -68,6 +68,10 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--json", description = "Also write the results to this file as JSON.")
         Path json;
 
+        @Option(names = "--postgres", description = "Run Overseer on a PostgreSQL that the harness starts itself "
+                + "(embedded, from a Maven artifact), a fresh database per server, instead of its embedded H2.")
+        boolean postgres;
+
         Servers.Launch launch() {
             List<String> jvm = new ArrayList<>();
             String fromEnv = System.getenv("BENCH_SERVER_JVM_ARGS");
@@ -86,7 +90,13 @@ public final class BenchMain implements Callable<Integer> {
                 env.put(entry.substring(0, equals), entry.substring(equals + 1));
             }
             JarFreshness.staleness(overseerJar).ifPresent(warning -> System.err.println("warning: " + warning));
-            return new Servers.Launch(overseerJar, jvm, env, jfr);
+            if (postgres) {
+                if (env.containsKey("OVERSEER_DB_URL")) {
+                    throw new CommandLine.ParameterException(new CommandLine(new BenchMain()),
+                            "--postgres starts its own PostgreSQL: leave OVERSEER_DB_URL out of --server-env");
+                }
+            }
+            return new Servers.Launch(overseerJar, jvm, env, jfr, postgres);
         }
     }
 

@@ -75,6 +75,7 @@ final class LoadBenchmark {
             settings.put("rounds", config.rounds());
             settings.put("client_threads", config.clientThreads());
             settings.putPOJO("server_jvm_args", config.launch().jvmArgs());
+            settings.put("database", config.launch().postgres() ? "postgresql (embedded, --postgres)" : "h2 (embedded)");
             settings.put("client", "dev.overseer.bench.WsConnection (NIO, one selector thread per client thread)");
             if (echo() != null) {
                 json.set("echo", Report.load(echo(), true));

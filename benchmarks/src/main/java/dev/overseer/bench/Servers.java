@@ -15,15 +15,18 @@ import java.util.Map;
 final class Servers {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    /** How to start the servers: where Overseer's jar is, extra JVM flags and environment, a JFR file. */
-    record Launch(Path overseerJar, List<String> jvmArgs, Map<String, String> overseerEnv, Path jfr) {
+    /**
+     * How to start the servers: where Overseer's jar is, extra JVM flags and environment, a JFR file, and whether
+     * Overseer runs on the harness's PostgreSQL ({@code --postgres}) instead of its embedded H2.
+     */
+    record Launch(Path overseerJar, List<String> jvmArgs, Map<String, String> overseerEnv, Path jfr, boolean postgres) {
         Launch {
             jvmArgs = List.copyOf(jvmArgs);
             overseerEnv = Map.copyOf(overseerEnv);
         }
 
         Launch withoutJfr() {
-            return new Launch(overseerJar, jvmArgs, overseerEnv, null);
+            return new Launch(overseerJar, jvmArgs, overseerEnv, null, postgres);
         }
     }
 
@@ -57,7 +60,8 @@ final class Servers {
     }
 
     /**
-     * Overseer from its fat jar on a fresh H2 database in a temporary directory, on port 0, with a JWT
+     * Overseer from its fat jar on a fresh database (H2 in a temporary directory, or a new database on the
+     * harness's PostgreSQL), on port 0, with a JWT
      * secret the harness knows and limits raised so that the benchmark, not a limiter, sets the pace.
      */
     static Overseer overseer(Launch launch) throws IOException {
@@ -79,6 +83,9 @@ final class Servers {
         env.put("OVERSEER_RUN_START_BURST", "1000000");
         env.put("OVERSEER_MAX_CONNECTIONS_PER_USER", "100000");
         env.put("OVERSEER_SHUTDOWN_GRACE_SECONDS", "5");
+        if (launch.postgres()) {
+            env.putAll(BenchPostgres.newDatabase());
+        }
         env.putAll(launch.overseerEnv());
         List<String> command = new ArrayList<>();
         command.add(ServerProcess.java().toString());

@@ -20,7 +20,7 @@ class LoadSmokeTest {
     void load_againstEchoAndOverseer_measuresPositiveRatesWithoutErrors() throws Exception {
         assertThat(OVERSEER_JAR).as("Overseer's jar (built by the app module before this one)").isRegularFile();
         LoadBenchmark.Config config = new LoadBenchmark.Config(8, WarmUp.parse("0.5"), Duration.ofSeconds(2), 1,
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null), true, true, 1);
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, false), true, true, 1);
 
         LoadBenchmark.Outcome outcome = LoadBenchmark.run(config);
 
@@ -48,7 +48,7 @@ class LoadSmokeTest {
     @Test
     void http_runsWithWaitTrue_completeWithoutErrors() throws Exception {
         try (Servers.Overseer server = Servers.overseer(
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null))) {
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, false))) {
             WsLoad.Result http = HttpLoad.run(new HttpLoad.Settings(server.process().address(), 4,
                     WarmUp.parse("0.5"), Duration.ofSeconds(2), server.tokens(), "smoke-http-"),
                     server.process().pid());
@@ -60,9 +60,22 @@ class LoadSmokeTest {
     }
 
     @Test
+    void http_onThePostgresTheHarnessStarts_completesWithoutErrors() throws Exception {
+        try (Servers.Overseer server = Servers.overseer(
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, true))) {
+            WsLoad.Result http = HttpLoad.run(new HttpLoad.Settings(server.process().address(), 4,
+                    WarmUp.parse("0.5"), Duration.ofSeconds(2), server.tokens(), "smoke-pg-"),
+                    server.process().pid());
+
+            assertThat(http.stats().errors).isEmpty();
+            assertThat(http.runsPerSecond()).isPositive();
+        }
+    }
+
+    @Test
     void idle_holdsConnections_andMeasuresTheServerHeap() throws Exception {
         try (Servers.Overseer server = Servers.overseer(
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null))) {
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, false))) {
             IdleLoad.Result idle = IdleLoad.run(new IdleLoad.Settings(server.process().address(), 200, 200, 1, 64,
                     Duration.ofMillis(500), server.tokens()), server.process().pid());
 
