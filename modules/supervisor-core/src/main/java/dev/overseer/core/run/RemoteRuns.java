@@ -68,13 +68,6 @@ public final class RemoteRuns {
         return signals.shared();
     }
 
-    /** Announces a run this node admitted, for the watchers of its thread on other nodes. */
-    public void admitted(ActiveRun run) {
-        if (signals.shared()) {
-            signals.send(NodeSignals.RUNS, run.threadId().value() + ":" + run.runId().value());
-        }
-    }
-
     /** How many runs of other nodes are mirrored here (for leak checks). */
     public int mirrored() {
         return mirrors.size();

@@ -12,23 +12,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of what runs emit: one thread drains everything queued into a single transaction, a
- * group commit of events, starts and outcomes (one JDBC batch per statement). Callers do not wait, except
- * for what they must not get ahead of: {@link #finish} completes once the run's events, outcome and
- * assistant message are committed (so a run's events are durable no later than its terminal event is
- * sent). A run is admitted before any of this, by its own transaction ({@link RunStore#admit}, ADR 0019).
+ * The one writer of runs: one thread drains everything queued into a single transaction, a group commit of
+ * admissions, events, starts and outcomes (one JDBC batch per statement where it can). Callers do not wait,
+ * except for what they must not get ahead of: {@link #admit} returns once the run is admitted and committed
+ * (a run executes only when it is stored, ADR 0022), and {@link #finish} completes once the run's events,
+ * outcome and assistant message are committed (so a run's events are durable no later than its terminal event
+ * is sent).
  *
- * <p>While the database cannot be reached ({@link DatabaseOutage}), a batch is retried until it can, so an
- * outage loses nothing; a batch that fails otherwise is written again as each run's share on its own, so one
- * bad run fails alone.
+ * <p>While the database cannot be reached ({@link DatabaseOutage}), the admissions of a batch fail at once (their
+ * callers answer {@code unavailable}) and the rest is retried until it can be written, so an outage loses nothing
+ * that ran; a batch that fails otherwise is written again as each run's share on its own, so one bad run fails
+ * alone.
  */
 @Singleton
 public final class EventWriter implements AutoCloseable {
@@ -44,6 +48,10 @@ public final class EventWriter implements AutoCloseable {
     static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private sealed interface Op {
+    }
+
+    private record Admit(RunAdmission admission, int maxActiveRuns, CompletableFuture<RunStore.Admission> outcome)
+            implements Op {
     }
 
     private record Append(RunEvent event) implements Op {
@@ -71,6 +79,21 @@ public final class EventWriter implements AutoCloseable {
         this.runs = runs;
         this.signals = signals;
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
+    }
+
+    /**
+     * Admits the run in the next batch, allowing its user at most {@code maxActiveRuns} active runs on every node;
+     * returns once that batch has committed, with what came of it. Throws what the batch threw (an outage among
+     * others).
+     */
+    public RunStore.Admission admit(RunAdmission admission, int maxActiveRuns) {
+        CompletableFuture<RunStore.Admission> outcome = new CompletableFuture<>();
+        offer(new Admit(admission, maxActiveRuns, outcome));
+        try {
+            return outcome.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     /** Queues an event for the next batch. */
@@ -142,7 +165,15 @@ public final class EventWriter implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (DatabaseOutage.isCause(e) && !closed) {
-                    // Nothing is lost to an outage: the batch, and what queues behind it, waits for the database.
+                    // Nothing that ran is lost to an outage: the batch, and what queues behind it, waits for the
+                    // database. A start that would wait too is refused now instead.
+                    if (batch.refuseAdmissions(e)) {
+                        ops = ops.stream().filter(op -> !(op instanceof Admit)).toList();
+                        batch = new Batch(ops);
+                        if (batch.isEmpty()) {
+                            return;
+                        }
+                    }
                     if (outageSince == 0) {
                         outageSince = System.nanoTime();
                         LOG.warn("the database cannot be reached; holding {} operations until it can ({})",
@@ -178,10 +209,12 @@ public final class EventWriter implements AutoCloseable {
 
     private void commit(Batch batch) {
         jdbi.useTransaction(handle -> {
+            batch.admit(handle, runs);
             EventStore.insert(handle, batch.events);
             runs.markStarted(handle, batch.startedOnly());
             runs.finish(handle, batch.outcomes(), batch.started);
             signals.announce(handle, NodeSignals.EVENTS, announcements(batch.events));
+            signals.announce(handle, NodeSignals.RUNS, batch.admitted());
         });
     }
 
@@ -196,6 +229,7 @@ public final class EventWriter implements AutoCloseable {
 
     private static RunId runOf(Op op) {
         return switch (op) {
+            case Admit admit -> admit.admission().run().id();
             case Append append -> append.event().runId();
             case Started started -> started.runId();
             case Finish finish -> finish.finish().runId();
@@ -205,6 +239,9 @@ public final class EventWriter implements AutoCloseable {
 
     /** What one transaction writes, sorted by kind; queue order is kept within each kind. */
     private static final class Batch {
+        final List<Admit> admissions = new ArrayList<>();
+        /** What came of each admission, in order, once the transaction admitted them (it may still roll back). */
+        final List<RunStore.Admission> admissionOutcomes = new ArrayList<>();
         final List<RunEvent> events = new ArrayList<>();
         final Map<RunId, Instant> started = new HashMap<>();
         final Map<RunId, RunFinish> finishedByRun = new LinkedHashMap<>();
@@ -213,6 +250,7 @@ public final class EventWriter implements AutoCloseable {
         Batch(List<Op> ops) {
             for (Op op : ops) {
                 switch (op) {
+                    case Admit admit -> admissions.add(admit);
                     case Append append -> events.add(append.event());
                     case Started start -> started.put(start.runId(), start.at());
                     case Finish finish -> {
@@ -226,7 +264,43 @@ public final class EventWriter implements AutoCloseable {
         }
 
         boolean isEmpty() {
-            return events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
+            return admissions.isEmpty() && events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
+        }
+
+        /** Admits the batch's starts, in order; those of one limit together (a process has one limit). */
+        void admit(Handle handle, RunStore runs) {
+            admissionOutcomes.clear();
+            Map<Integer, List<Integer>> byLimit = new LinkedHashMap<>();
+            for (int i = 0; i < admissions.size(); i++) {
+                byLimit.computeIfAbsent(admissions.get(i).maxActiveRuns(), limit -> new ArrayList<>()).add(i);
+            }
+            RunStore.Admission[] outcomes = new RunStore.Admission[admissions.size()];
+            byLimit.forEach((limit, indexes) -> {
+                List<RunStore.Admission> decided = runs.admit(handle,
+                        indexes.stream().map(i -> admissions.get(i).admission()).toList(), limit);
+                for (int j = 0; j < indexes.size(); j++) {
+                    outcomes[indexes.get(j)] = decided.get(j);
+                }
+            });
+            admissionOutcomes.addAll(List.of(outcomes));
+        }
+
+        /** {@code thread_id:run_id} of each run admitted, for the watchers of its thread on other nodes (ADR 0021). */
+        List<String> admitted() {
+            List<String> payloads = new ArrayList<>();
+            for (int i = 0; i < admissionOutcomes.size(); i++) {
+                if (admissionOutcomes.get(i) == RunStore.Admission.ADMITTED) {
+                    RunRecord run = admissions.get(i).admission().run();
+                    payloads.add(run.threadId().value() + ":" + run.id().value());
+                }
+            }
+            return payloads;
+        }
+
+        /** Fails the batch's admissions with {@code failure}; whether it had any. */
+        boolean refuseAdmissions(RuntimeException failure) {
+            admissions.forEach(admit -> admit.outcome().completeExceptionally(failure));
+            return !admissions.isEmpty();
         }
 
         List<RunFinish> outcomes() {
@@ -241,10 +315,14 @@ public final class EventWriter implements AutoCloseable {
         }
 
         void succeeded() {
+            for (int i = 0; i < admissions.size(); i++) {
+                admissions.get(i).outcome().complete(admissionOutcomes.get(i));
+            }
             waiting.forEach(done -> done.complete(null));
         }
 
         void failed(RuntimeException failure) {
+            refuseAdmissions(failure);
             waiting.forEach(done -> done.completeExceptionally(failure));
         }
     }

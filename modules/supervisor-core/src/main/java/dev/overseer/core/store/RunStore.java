@@ -10,8 +10,12 @@ import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -56,19 +60,21 @@ public final class RunStore {
     }
 
     /**
-     * In one transaction of its own: counts the user's active runs on every node against
-     * {@code maxActiveRuns}, makes the run the thread's active run (creating the thread if the admission brings
-     * one), stores the run as queued with the user's message and its idempotency key, if any. Nothing is stored
-     * unless admitted. Every start is admitted this way, before its run executes (ADR 0019, 0020).
+     * Admits one run in a transaction of its own, as the event writer admits starts in its batches
+     * ({@link EventWriter#admit}), retried when it loses a race for a row (two nodes admitting for one user; H2
+     * refuses rather than waits). A start whose idempotency key another run took meanwhile is
+     * {@link Admission#DUPLICATE_KEY}.
      */
     public Admission admit(RunAdmission admission, int maxActiveRuns) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return admitOnce(admission, maxActiveRuns);
-            } catch (UnableToExecuteStatementException e) {
-                // Two admissions of one user that meet on its lock row: PostgreSQL makes the second wait, H2 may
-                // refuse it instead ("concurrent update"); the retry finds the first one committed.
-                if (attempt >= ADMISSION_ATTEMPTS || !(e.getCause() instanceof SQLException sql && isConflict(sql))) {
+                return jdbi.inTransaction(handle -> admit(handle, List.of(admission), maxActiveRuns).get(0));
+            } catch (RuntimeException e) {
+                SQLException sql = sqlCause(e);
+                if (sql != null && UNIQUE_VIOLATION.equals(sql.getSQLState()) && admission.idempotencyKey() != null) {
+                    return Admission.DUPLICATE_KEY;
+                }
+                if (attempt >= ADMISSION_ATTEMPTS || sql == null || !isConflict(sql)) {
                     throw e;
                 }
                 try {
@@ -81,82 +87,134 @@ public final class RunStore {
         }
     }
 
+    /**
+     * On an open transaction, admits each run in order, or says why not: counts each user's active runs on every
+     * node against {@code maxActiveRuns}, with the user's admission lock held until the transaction ends (so
+     * admissions of one user are counted one after the other, whichever nodes they come from), checks the
+     * idempotency key, makes the run the thread's active run (creating the thread if the admission brings one),
+     * and stores the run as queued with the user's message and its key. Nothing is stored for a run it refuses.
+     * Every start is admitted this way, before its run executes (ADR 0019, 0020, 0022).
+     */
+    List<Admission> admit(Handle handle, List<RunAdmission> admissions, int maxActiveRuns) {
+        Map<UserId, Integer> active = activeRunsLocked(handle, admissions);
+        Set<String> keysTaken = new HashSet<>();
+        List<Admission> outcomes = new ArrayList<>(admissions.size());
+        List<ThreadRecord> newThreads = new ArrayList<>();
+        List<RunAdmission> admitted = new ArrayList<>();
+        for (RunAdmission admission : admissions) {
+            RunRecord run = admission.run();
+            Admission outcome = decide(handle, admission, active.getOrDefault(run.userId(), 0), maxActiveRuns, keysTaken);
+            outcomes.add(outcome);
+            if (outcome != Admission.ADMITTED) {
+                continue;
+            }
+            active.merge(run.userId(), 1, Integer::sum);
+            if (admission.idempotencyKey() != null) {
+                keysTaken.add(run.userId().value() + '\n' + admission.idempotencyKey());
+            }
+            ThreadRecord thread = admission.newThread();
+            if (thread != null) {
+                newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
+                        run.id(), thread.createdAt(), run.createdAt()));
+            }
+            admitted.add(admission);
+        }
+        threads.insert(handle, newThreads);
+        insertRuns(handle, admitted);
+        return outcomes;
+    }
+
+    /**
+     * Whether one run may be admitted, given the user's active runs so far: the limit, its key, and the claim of
+     * an existing thread (made here, in order, so that of two starts on one thread the first takes it).
+     */
+    private Admission decide(Handle handle, RunAdmission admission, int activeRuns, int maxActiveRuns,
+            Set<String> keysTaken) {
+        RunRecord run = admission.run();
+        if (activeRuns >= maxActiveRuns) {
+            return Admission.TOO_MANY_RUNS;
+        }
+        String key = admission.idempotencyKey();
+        if (key != null && (keysTaken.contains(run.userId().value() + '\n' + key) || keyTaken(handle, run.userId(), key))) {
+            return Admission.DUPLICATE_KEY;
+        }
+        if (admission.newThread() == null && !threads.claim(handle, List.of(claimOf(run, run.id(), run.createdAt())))[0]) {
+            return threads.find(handle, run.userId(), run.threadId()).isPresent()
+                    ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
+        }
+        return Admission.ADMITTED;
+    }
+
+    /** Whether another run holds the key; with the user's admission lock held, no admission can take it meanwhile. */
+    private static boolean keyTaken(Handle handle, UserId user, String key) {
+        return handle.createQuery("SELECT COUNT(*) FROM run_idempotency_keys WHERE user_id = :user AND idempotency_key = :key")
+                .bind("user", user.value())
+                .bind("key", key)
+                .mapTo(Integer.class)
+                .one() > 0;
+    }
+
     /** A transaction that lost a race for a row: H2's concurrent update, a serialization failure or a deadlock. */
     private static boolean isConflict(SQLException sql) {
         return sql.getErrorCode() == H2_CONCURRENT_UPDATE || "40001".equals(sql.getSQLState())
                 || "40P01".equals(sql.getSQLState());
     }
 
-    private Admission admitOnce(RunAdmission admission, int maxActiveRuns) {
-        try {
-            return jdbi.inTransaction(handle -> {
-                RunRecord run = admission.run();
-                if (activeRunsLocked(handle, run.userId()) >= maxActiveRuns) {
-                    handle.rollback();
-                    return Admission.TOO_MANY_RUNS;
-                }
-                ThreadRecord thread = admission.newThread();
-                if (thread != null) {
-                    threads.insert(handle, List.of(new ThreadRecord(thread.id(), thread.userId(), thread.title(),
-                            thread.metadataJson(), run.id(), thread.createdAt(), run.createdAt())));
-                } else if (!threads.claim(handle, List.of(claimOf(run, run.id(), run.createdAt())))[0]) {
-                    boolean exists = threads.find(handle, run.userId(), run.threadId()).isPresent();
-                    handle.rollback();
-                    return exists ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
-                }
-                insertRun(handle, admission);
-                if (admission.idempotencyKey() != null) {
-                    handle.createUpdate("""
-                            INSERT INTO run_idempotency_keys (user_id, idempotency_key, run_id, fingerprint)
-                            VALUES (:user, :key, :run, :fingerprint)""")
-                            .bind("user", run.userId().value())
-                            .bind("key", admission.idempotencyKey())
-                            .bind("run", run.id().value())
-                            .bind("fingerprint", admission.fingerprint())
-                            .execute();
-                }
-                return Admission.ADMITTED;
-            });
-        } catch (UnableToExecuteStatementException e) {
-            if (admission.idempotencyKey() != null && e.getCause() instanceof SQLException sql
-                    && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
-                return Admission.DUPLICATE_KEY;
+    /** The driver's exception under a Jdbi or {@link JdbcBatch} failure (a batch's own, if it carries one). */
+    private static SQLException sqlCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return sql.getNextException() != null && sql.getSQLState() == null ? sql.getNextException() : sql;
             }
-            throw e;
         }
+        return null;
     }
 
     /**
-     * How many runs the user has active, on any node, with the user's admission lock held until the transaction
-     * ends: admissions of one user are counted one after the other, whichever nodes they come from. The lock is the
-     * user's row in {@code run_admission_locks}, made by the user's first admission.
+     * How many runs each user of the admissions has active, on any node, with the users' admission locks held until
+     * the transaction ends. The lock is the user's row in {@code run_admission_locks}, made by the user's first
+     * admission; the rows are locked in the users' order, so that two nodes' batches never wait for each other in
+     * a circle.
      */
-    private static int activeRunsLocked(Handle handle, UserId user) {
-        if (lockAdmissions(handle, user) == 0) {
-            handle.savepoint("admission_lock");
-            try {
-                handle.createUpdate("INSERT INTO run_admission_locks (user_id) VALUES (:user)")
-                        .bind("user", user.value())
-                        .execute();
-            } catch (UnableToExecuteStatementException e) {
-                if (!(e.getCause() instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))) {
-                    throw e;
-                }
-                // Another admission of this user made the row first: wait for its lock, as if it had been there.
-                handle.rollbackToSavepoint("admission_lock");
-                lockAdmissions(handle, user);
+    private static Map<UserId, Integer> activeRunsLocked(Handle handle, List<RunAdmission> admissions) {
+        List<UserId> users = admissions.stream().map(admission -> admission.run().userId()).distinct()
+                .sorted(Comparator.comparing(UserId::value)).toList();
+        int[] locked;
+        try (JdbcBatch lock = JdbcBatch.prepare(handle,
+                "UPDATE run_admission_locks SET user_id = user_id WHERE user_id = ?")) {
+            users.forEach(user -> lock.set(user.value()).add());
+            locked = lock.execute();
+        }
+        for (int i = 0; i < users.size(); i++) {
+            if (locked[i] == 0) {
+                createLock(handle, users.get(i));
             }
         }
-        return handle.createQuery("SELECT COUNT(*) FROM active_runs WHERE user_id = :user")
-                .bind("user", user.value())
-                .mapTo(Integer.class)
-                .one();
+        Map<UserId, Integer> active = new HashMap<>();
+        handle.createQuery("SELECT user_id, COUNT(*) AS n FROM active_runs WHERE user_id IN (<users>) GROUP BY user_id")
+                .bindList("users", users.stream().map(UserId::value).toList())
+                .map((rs, ctx) -> Map.entry(new UserId(rs.getString("user_id")), rs.getInt("n")))
+                .forEach(entry -> active.put(entry.getKey(), entry.getValue()));
+        return active;
     }
 
-    private static int lockAdmissions(Handle handle, UserId user) {
-        return handle.createUpdate("UPDATE run_admission_locks SET user_id = user_id WHERE user_id = :user")
-                .bind("user", user.value())
-                .execute();
+    /** The user's first admission makes its lock row, or waits for the lock of another that made it first. */
+    private static void createLock(Handle handle, UserId user) {
+        handle.savepoint("admission_lock");
+        try {
+            handle.createUpdate("INSERT INTO run_admission_locks (user_id) VALUES (:user)")
+                    .bind("user", user.value())
+                    .execute();
+            handle.release("admission_lock");
+        } catch (UnableToExecuteStatementException e) {
+            if (!(e.getCause() instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))) {
+                throw e;
+            }
+            handle.rollbackToSavepoint("admission_lock");
+            handle.createUpdate("UPDATE run_admission_locks SET user_id = user_id WHERE user_id = :user")
+                    .bind("user", user.value())
+                    .execute();
+        }
     }
 
     /** The claim of an existing thread by {@code run}: held by {@code holder} (null: free again), touched at. */
@@ -164,32 +222,61 @@ public final class RunStore {
         return new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched);
     }
 
-    /** Inserts the admitted run as queued, and marks it active ({@code active_runs}), owned by this node. */
-    private void insertRun(Handle handle, RunAdmission admission) {
-        RunRecord run = admission.run();
-        handle.createUpdate("""
+    /**
+     * Inserts the admitted runs as queued, with their idempotency keys, and marks them active ({@code active_runs}),
+     * owned by this node: one JDBC batch per statement.
+     */
+    private void insertRuns(Handle handle, List<RunAdmission> admitted) {
+        if (admitted.isEmpty()) {
+            return;
+        }
+        try (JdbcBatch runs = JdbcBatch.prepare(handle, """
                 INSERT INTO runs (id, thread_id, user_id, agent, status, origin, created_at, position,
                                   user_message_id, user_message)
-                VALUES (:id, :thread, :user, :agent, :status, :origin, :created, :position, :message, :content)""")
-                .bind("id", run.id().value())
-                .bind("thread", run.threadId().value())
-                .bind("user", run.userId().value())
-                .bind("agent", run.agent())
-                .bind("status", run.status().wire())
-                .bind("origin", run.origin())
-                .bind("created", run.createdAt().toEpochMilli())
-                .bind("position", admission.position())
-                .bind("message", admission.userMessage().id().value())
-                .bind("content", admission.userMessage().content())
-                .execute();
-        handle.createUpdate("""
-                        INSERT INTO active_runs (run_id, user_id, owner_node, lease_expires_at)
-                        VALUES (:run, :user, :node, :expires)""")
-                .bind("run", run.id().value())
-                .bind("user", run.userId().value())
-                .bind("node", node.nodeId())
-                .bind("expires", clock.instant().plus(node.lease()).toEpochMilli())
-                .execute();
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            for (RunAdmission admission : admitted) {
+                RunRecord run = admission.run();
+                runs.set(run.id().value())
+                        .set(run.threadId().value())
+                        .set(run.userId().value())
+                        .set(run.agent())
+                        .set(run.status().wire())
+                        .set(run.origin())
+                        .set(run.createdAt().toEpochMilli())
+                        .set(admission.position())
+                        .set(admission.userMessage().id().value())
+                        .set(admission.userMessage().content())
+                        .add();
+            }
+            runs.execute();
+        }
+        long expires = clock.instant().plus(node.lease()).toEpochMilli();
+        try (JdbcBatch active = JdbcBatch.prepare(handle, """
+                INSERT INTO active_runs (run_id, user_id, owner_node, lease_expires_at) VALUES (?, ?, ?, ?)""")) {
+            for (RunAdmission admission : admitted) {
+                active.set(admission.run().id().value())
+                        .set(admission.run().userId().value())
+                        .set(node.nodeId())
+                        .set(expires)
+                        .add();
+            }
+            active.execute();
+        }
+        List<RunAdmission> keyed = admitted.stream().filter(admission -> admission.idempotencyKey() != null).toList();
+        if (keyed.isEmpty()) {
+            return;
+        }
+        try (JdbcBatch keys = JdbcBatch.prepare(handle, """
+                INSERT INTO run_idempotency_keys (user_id, idempotency_key, run_id, fingerprint) VALUES (?, ?, ?, ?)""")) {
+            for (RunAdmission admission : keyed) {
+                keys.set(admission.run().userId().value())
+                        .set(admission.idempotencyKey())
+                        .set(admission.run().id().value())
+                        .set(admission.fingerprint())
+                        .add();
+            }
+            keys.execute();
+        }
     }
 
     /** The run if it exists and belongs to this user. */

@@ -90,14 +90,17 @@ public final class ThreadStore {
         return took;
     }
 
-    /** Frees the threads of finished runs (and touches them), in one JDBC batch. */
+    /**
+     * Frees the threads of finished runs, in one JDBC batch. A thread's {@code updated_at} is not touched: it moved
+     * when the run was admitted, and moving it again would rewrite the thread's entry of the listing's index for
+     * every run a second time (ADR 0022).
+     */
     void release(Handle handle, List<RunFinish> finished) {
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                UPDATE threads SET active_run_id = NULL, updated_at = ?
+                UPDATE threads SET active_run_id = NULL
                 WHERE id = ? AND active_run_id = ?""")) {
             for (RunFinish finish : finished) {
-                batch.set(finish.finishedAt().toEpochMilli())
-                        .set(finish.threadId().value())
+                batch.set(finish.threadId().value())
                         .set(finish.runId().value())
                         .add();
             }

@@ -16,6 +16,7 @@ import dev.overseer.core.run.RunRejectedException.Reason;
 import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
 import dev.overseer.core.store.EventStore;
+import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.KeyedRun;
 import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.store.RunAdmission;
@@ -60,6 +61,7 @@ public final class RunService {
     private final AgentCatalog agents;
     private final RunRegistry registry;
     private final RunStore runs;
+    private final EventWriter writer;
     private final ThreadStore threads;
     private final EventStore events;
     private final ThreadWatchers watchers;
@@ -78,12 +80,13 @@ public final class RunService {
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
-            ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
+            EventWriter writer, ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
             RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics, NodeSignals signals, RemoteRuns remote) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
         this.runs = runs;
+        this.writer = writer;
         this.threads = threads;
         this.events = events;
         this.watchers = watchers;
@@ -178,7 +181,7 @@ public final class RunService {
                 throw new RunRejectedException(Reason.THREAD_BUSY, "the thread already has an active run");
             }
             RunAdmission admission = supervisor.admission(content, start.newThread(), key, fingerprint);
-            switch (runs.admit(admission, limits.maxActiveRunsPerUser())) {
+            switch (writer.admit(admission, limits.maxActiveRunsPerUser())) {
                 case TOO_MANY_RUNS -> throw new RunRejectedException(Reason.TOO_MANY_RUNS,
                         "at most " + limits.maxActiveRunsPerUser() + " runs may be active at once");
                 case THREAD_NOT_FOUND -> throw new RunRejectedException(Reason.NOT_FOUND, "thread not found");
@@ -214,7 +217,6 @@ public final class RunService {
     private AcceptedRun accepted(ExecutionContext context, ActiveRun run) {
         metrics.runStarted(context.origin().label());
         watchers.started(run);
-        remote.admitted(run);
         return new AcceptedRun(run.runId(), run.threadId(), false, true, run);
     }
 

@@ -104,7 +104,7 @@ final class CoreHarness implements AutoCloseable {
         agents = new AgentCatalog(AgentDefinitions.NONE, tools);
         supervisors = new SupervisorFactory(model, tools, agents, messages, lifecycle, AgentSettings.DEFAULTS,
                 clock);
-        service = new RunService(supervisors, agents, registry, runs, threads, events, watchers,
+        service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
                 new RemoteRuns(signals, events, runs, registry, watchers));
