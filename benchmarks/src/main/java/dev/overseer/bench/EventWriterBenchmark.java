@@ -110,7 +110,7 @@ public class EventWriterBenchmark {
             ThreadId threadId = ThreadId.generate();
             RunId runId = RunId.generate();
             RunAdmission admission = new RunAdmission(
-                    new ThreadRecord(threadId, user, null, "{}", null, now, now),
+                    new ThreadRecord(threadId, user, null, "{}", now, now),
                     new RunRecord(runId, threadId, user, "supervisor", RunStatus.QUEUED, "websocket", now, null, null,
                             null, null, null, null),
                     RunPositions.next(now),

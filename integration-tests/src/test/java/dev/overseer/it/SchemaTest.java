@@ -38,7 +38,7 @@ class SchemaTest {
 
     @Test
     void migrations_leaveNoMessagesTable_andThreadsListedThroughAnIndex() {
-        assertThat(database.migrate()).isEqualTo(14);
+        assertThat(database.migrate()).isEqualTo(15);
         List<String> tables = tables();
         assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads")
                 .doesNotContain("messages", "thread_listing", "thread_listing_state", "thread_listing_token");
@@ -56,7 +56,7 @@ class SchemaTest {
             handle.execute("CREATE TABLE listing_schema_history (installed_rank INTEGER NOT NULL PRIMARY KEY)");
         });
 
-        assertThat(database.migrate()).isEqualTo(2); // V13 and V14
+        assertThat(database.migrate()).isEqualTo(3); // V13 to V15
 
         assertThat(tables()).as(TestDatabase.kind()).contains("threads").doesNotContain("thread_listing",
                 "thread_listing_state", "thread_listing_token", "listing_schema_history");
@@ -88,7 +88,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(5); // V10 to V14
+        assertThat(database.migrate()).isEqualTo(6); // V10 to V15
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");
@@ -115,6 +115,10 @@ class SchemaTest {
                                || COALESCE(CAST(lease_expires_at AS VARCHAR(20)), '-') FROM active_runs""")
                 .mapTo(String.class).list());
         assertThat(leases).containsExactly("alice/-/-");
+        // V15: it holds its thread (ADR 0022).
+        List<String> held = database.jdbi().withHandle(handle -> handle.createQuery("SELECT thread_id FROM active_runs")
+                .mapTo(String.class).list());
+        assertThat(held).containsExactly("thr_b");
 
         // A run admitted after the migration comes after every migrated one.
         database.jdbi().useHandle(handle -> handle.createUpdate("""

@@ -41,7 +41,7 @@ public final class CreateThreadAction implements ApiAction {
         String title = JsonFields.optionalString(body, "title", MAX_TITLE);
         String metadata = metadataJson(JsonFields.optionalObject(body, "metadata"));
         Instant now = clock.instant();
-        ThreadRecord thread = new ThreadRecord(ThreadId.generate(), request.userId(), title, metadata, null, now, now);
+        ThreadRecord thread = new ThreadRecord(ThreadId.generate(), request.userId(), title, metadata, now, now);
         threads.insert(thread);
         return ApiResponse.created(Representations.thread(thread));
     }

@@ -1,6 +1,7 @@
 package dev.overseer.core.store;
 
 import dev.overseer.context.RunId;
+import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.event.RunEvent;
@@ -10,7 +11,6 @@ import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -98,24 +98,27 @@ public final class RunStore {
     List<Admission> admit(Handle handle, List<RunAdmission> admissions, int maxActiveRuns) {
         Map<UserId, Integer> active = activeRunsLocked(handle, admissions);
         Set<String> keysTaken = new HashSet<>();
+        Set<ThreadId> claimed = new HashSet<>();
         List<Admission> outcomes = new ArrayList<>(admissions.size());
         List<ThreadRecord> newThreads = new ArrayList<>();
         List<RunAdmission> admitted = new ArrayList<>();
         for (RunAdmission admission : admissions) {
             RunRecord run = admission.run();
-            Admission outcome = decide(handle, admission, active.getOrDefault(run.userId(), 0), maxActiveRuns, keysTaken);
+            Admission outcome = decide(handle, admission, active.getOrDefault(run.userId(), 0), maxActiveRuns, keysTaken,
+                    claimed);
             outcomes.add(outcome);
             if (outcome != Admission.ADMITTED) {
                 continue;
             }
             active.merge(run.userId(), 1, Integer::sum);
+            claimed.add(run.threadId());
             if (admission.idempotencyKey() != null) {
                 keysTaken.add(run.userId().value() + '\n' + admission.idempotencyKey());
             }
             ThreadRecord thread = admission.newThread();
             if (thread != null) {
                 newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
-                        run.id(), thread.createdAt(), run.createdAt()));
+                        thread.createdAt(), run.createdAt()));
             }
             admitted.add(admission);
         }
@@ -129,7 +132,7 @@ public final class RunStore {
      * an existing thread (made here, in order, so that of two starts on one thread the first takes it).
      */
     private Admission decide(Handle handle, RunAdmission admission, int activeRuns, int maxActiveRuns,
-            Set<String> keysTaken) {
+            Set<String> keysTaken, Set<ThreadId> claimed) {
         RunRecord run = admission.run();
         if (activeRuns >= maxActiveRuns) {
             return Admission.TOO_MANY_RUNS;
@@ -138,7 +141,8 @@ public final class RunStore {
         if (key != null && (keysTaken.contains(run.userId().value() + '\n' + key) || keyTaken(handle, run.userId(), key))) {
             return Admission.DUPLICATE_KEY;
         }
-        if (admission.newThread() == null && !threads.claim(handle, List.of(claimOf(run, run.id(), run.createdAt())))[0]) {
+        if (admission.newThread() == null && (claimed.contains(run.threadId())
+                || !threads.claim(handle, run.userId(), run.threadId(), run.createdAt()))) {
             return threads.find(handle, run.userId(), run.threadId()).isPresent()
                     ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
         }
@@ -177,19 +181,8 @@ public final class RunStore {
      * a circle.
      */
     private static Map<UserId, Integer> activeRunsLocked(Handle handle, List<RunAdmission> admissions) {
-        List<UserId> users = admissions.stream().map(admission -> admission.run().userId()).distinct()
-                .sorted(Comparator.comparing(UserId::value)).toList();
-        int[] locked;
-        try (JdbcBatch lock = JdbcBatch.prepare(handle,
-                "UPDATE run_admission_locks SET user_id = user_id WHERE user_id = ?")) {
-            users.forEach(user -> lock.set(user.value()).add());
-            locked = lock.execute();
-        }
-        for (int i = 0; i < users.size(); i++) {
-            if (locked[i] == 0) {
-                createLock(handle, users.get(i));
-            }
-        }
+        List<UserId> users = admissions.stream().map(admission -> admission.run().userId()).distinct().toList();
+        AdmissionLocks.lock(handle, users);
         Map<UserId, Integer> active = new HashMap<>();
         handle.createQuery("SELECT user_id, COUNT(*) AS n FROM active_runs WHERE user_id IN (<users>) GROUP BY user_id")
                 .bindList("users", users.stream().map(UserId::value).toList())
@@ -198,33 +191,9 @@ public final class RunStore {
         return active;
     }
 
-    /** The user's first admission makes its lock row, or waits for the lock of another that made it first. */
-    private static void createLock(Handle handle, UserId user) {
-        handle.savepoint("admission_lock");
-        try {
-            handle.createUpdate("INSERT INTO run_admission_locks (user_id) VALUES (:user)")
-                    .bind("user", user.value())
-                    .execute();
-            handle.release("admission_lock");
-        } catch (UnableToExecuteStatementException e) {
-            if (!(e.getCause() instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()))) {
-                throw e;
-            }
-            handle.rollbackToSavepoint("admission_lock");
-            handle.createUpdate("UPDATE run_admission_locks SET user_id = user_id WHERE user_id = :user")
-                    .bind("user", user.value())
-                    .execute();
-        }
-    }
-
-    /** The claim of an existing thread by {@code run}: held by {@code holder} (null: free again), touched at. */
-    private static ThreadRecord claimOf(RunRecord run, RunId holder, Instant touched) {
-        return new ThreadRecord(run.threadId(), run.userId(), null, null, holder, null, touched);
-    }
-
     /**
      * Inserts the admitted runs as queued, with their idempotency keys, and marks them active ({@code active_runs}),
-     * owned by this node: one JDBC batch per statement.
+     * owned by this node and holding their threads: one JDBC batch per statement.
      */
     private void insertRuns(Handle handle, List<RunAdmission> admitted) {
         if (admitted.isEmpty()) {
@@ -252,9 +221,11 @@ public final class RunStore {
         }
         long expires = clock.instant().plus(node.lease()).toEpochMilli();
         try (JdbcBatch active = JdbcBatch.prepare(handle, """
-                INSERT INTO active_runs (run_id, user_id, owner_node, lease_expires_at) VALUES (?, ?, ?, ?)""")) {
+                INSERT INTO active_runs (run_id, thread_id, user_id, owner_node, lease_expires_at)
+                VALUES (?, ?, ?, ?, ?)""")) {
             for (RunAdmission admission : admitted) {
                 active.set(admission.run().id().value())
+                        .set(admission.run().threadId().value())
                         .set(admission.run().userId().value())
                         .set(node.nodeId())
                         .set(expires)
@@ -333,7 +304,7 @@ public final class RunStore {
 
     /**
      * Stores how runs ended, one JDBC batch per statement: the runs' outcomes with their assistants'
-     * messages, the end of their entries in {@code active_runs}, the threads' release. A run whose start is
+     * messages, and the end of their entries in {@code active_runs}, which frees their threads. A run whose start is
      * in {@code startedInBatch} gets that start time, as if its start had been written first.
      */
     void finish(Handle handle, List<RunFinish> updates, Map<RunId, Instant> startedInBatch) {
@@ -370,7 +341,6 @@ public final class RunStore {
             updates.forEach(finish -> inactive.set(finish.runId().value()).add());
             inactive.execute();
         }
-        threads.release(handle, updates);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.overseer.core.store;
 
-import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import java.sql.ResultSet;
@@ -12,13 +11,11 @@ import org.jdbi.v3.core.statement.StatementContext;
 final class ThreadMapper implements RowMapper<ThreadRecord> {
     @Override
     public ThreadRecord map(ResultSet rs, StatementContext ctx) throws SQLException {
-        String activeRun = rs.getString("active_run_id");
         return new ThreadRecord(
                 new ThreadId(rs.getString("id")),
                 new UserId(rs.getString("user_id")),
                 rs.getString("title"),
                 rs.getString("metadata"),
-                activeRun == null ? null : new RunId(activeRun),
                 Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
     }

@@ -1,11 +1,11 @@
 package dev.overseer.core.store;
 
 import dev.overseer.context.InvalidIdException;
-import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -27,20 +27,19 @@ public final class ThreadStore {
         jdbi.useTransaction(handle -> insert(handle, List.of(thread)));
     }
 
-    /** Inserts threads, each with its active run (if any), in one JDBC batch. */
+    /** Inserts threads in one JDBC batch. */
     void insert(Handle handle, List<ThreadRecord> threads) {
         if (threads.isEmpty()) {
             return;
         }
         try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                INSERT INTO threads (id, user_id, title, metadata, active_run_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                INSERT INTO threads (id, user_id, title, metadata, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)""")) {
             for (ThreadRecord thread : threads) {
                 batch.set(thread.id().value())
                         .set(thread.userId().value())
                         .set(thread.title())
                         .set(thread.metadataJson())
-                        .set(thread.activeRunId() == null ? null : thread.activeRunId().value())
                         .set(thread.createdAt().toEpochMilli())
                         .set(thread.updatedAt().toEpochMilli())
                         .add();
@@ -63,49 +62,19 @@ public final class ThreadStore {
     }
 
     /**
-     * In one JDBC batch, gives each thread its {@code activeRunId} (none for a run that already finished) and
-     * its {@code updatedAt}, if the thread is the user's and free. Returns, per claim, whether it took.
+     * The claim of an existing thread by a run being admitted: touches the thread ({@code updatedAt}) if it is the
+     * user's and no run is active on it. Reliable only with the user's admission lock held (ADR 0022): every run
+     * that holds a thread of the user was admitted under it.
      */
-    boolean[] claim(Handle handle, List<ThreadRecord> claims) {
-        boolean[] took = new boolean[claims.size()];
-        if (claims.isEmpty()) {
-            return took;
-        }
-        int[] changed;
-        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                UPDATE threads SET active_run_id = ?, updated_at = ?
-                WHERE id = ? AND user_id = ? AND active_run_id IS NULL""")) {
-            for (ThreadRecord claim : claims) {
-                batch.set(claim.activeRunId() == null ? null : claim.activeRunId().value())
-                        .set(claim.updatedAt().toEpochMilli())
-                        .set(claim.id().value())
-                        .set(claim.userId().value())
-                        .add();
-            }
-            changed = batch.execute();
-        }
-        for (int i = 0; i < changed.length; i++) {
-            took[i] = changed[i] == 1;
-        }
-        return took;
-    }
-
-    /**
-     * Frees the threads of finished runs, in one JDBC batch. A thread's {@code updated_at} is not touched: it moved
-     * when the run was admitted, and moving it again would rewrite the thread's entry of the listing's index for
-     * every run a second time (ADR 0022).
-     */
-    void release(Handle handle, List<RunFinish> finished) {
-        try (JdbcBatch batch = JdbcBatch.prepare(handle, """
-                UPDATE threads SET active_run_id = NULL
-                WHERE id = ? AND active_run_id = ?""")) {
-            for (RunFinish finish : finished) {
-                batch.set(finish.threadId().value())
-                        .set(finish.runId().value())
-                        .add();
-            }
-            batch.execute();
-        }
+    boolean claim(Handle handle, UserId user, ThreadId thread, Instant updatedAt) {
+        return handle.createUpdate("""
+                        UPDATE threads SET updated_at = :updated
+                        WHERE id = :id AND user_id = :user
+                          AND NOT EXISTS (SELECT 1 FROM active_runs a WHERE a.thread_id = :id)""")
+                .bind("updated", updatedAt.toEpochMilli())
+                .bind("id", thread.value())
+                .bind("user", user.value())
+                .execute() == 1;
     }
 
     /** What came of deleting a thread. */
@@ -144,12 +113,15 @@ public final class ThreadStore {
 
     /**
      * Deletes the thread with its messages, runs and events. A thread with an active run is not deleted
-     * (its run is still writing); cancel the run first.
+     * (its run is still writing); cancel the run first. Holds the user's admission lock, so that no node admits a
+     * run on the thread meanwhile (ADR 0022).
      */
     public Deletion delete(UserId user, ThreadId id) {
         return jdbi.inTransaction(handle -> {
-            int deleted = handle.createUpdate(
-                            "DELETE FROM threads WHERE id = :id AND user_id = :user AND active_run_id IS NULL")
+            AdmissionLocks.lock(handle, List.of(user));
+            int deleted = handle.createUpdate("""
+                            DELETE FROM threads WHERE id = :id AND user_id = :user
+                              AND NOT EXISTS (SELECT 1 FROM active_runs a WHERE a.thread_id = :id)""")
                     .bind("id", id.value())
                     .bind("user", user.value())
                     .execute();

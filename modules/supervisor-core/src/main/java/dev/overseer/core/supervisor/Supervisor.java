@@ -106,7 +106,7 @@ public final class Supervisor {
         this.acceptedAt = now;
         ThreadId threadId = context.threadId();
         ThreadRecord thread = newThread
-                ? new ThreadRecord(threadId, context.userId(), null, "{}", null, now, now)
+                ? new ThreadRecord(threadId, context.userId(), null, "{}", now, now)
                 : null;
         RunRecord run = new RunRecord(context.runId(), threadId, context.userId(), agent.name(), RunStatus.QUEUED,
                 context.origin().label(), now, null, null, null, null, null, null);

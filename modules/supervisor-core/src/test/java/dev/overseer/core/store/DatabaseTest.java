@@ -35,7 +35,7 @@ class DatabaseTest {
     void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(14);
+            assertThat(database.migrate()).isEqualTo(15);
             List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());
@@ -57,11 +57,15 @@ class DatabaseTest {
                             ORDER BY ordinal_position""")
                     .mapTo(String.class).list());
             assertThat(listed).containsExactly("USER_ID", "UPDATED_AT", "ID");
-            // Leases and the active-run limit across nodes (ADR 0020).
+            // Leases and the active-run limit across nodes (ADR 0020); a thread is busy while a run of it is here (ADR 0022).
             List<String> active = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT column_name FROM information_schema.columns WHERE table_name = 'ACTIVE_RUNS'")
                     .mapTo(String.class).list());
-            assertThat(active).containsExactlyInAnyOrder("RUN_ID", "USER_ID", "OWNER_NODE", "LEASE_EXPIRES_AT");
+            assertThat(active).containsExactlyInAnyOrder("RUN_ID", "THREAD_ID", "USER_ID", "OWNER_NODE", "LEASE_EXPIRES_AT");
+            List<String> threadColumns = database.jdbi().withHandle(handle -> handle.createQuery(
+                            "SELECT column_name FROM information_schema.columns WHERE table_name = 'THREADS'")
+                    .mapTo(String.class).list());
+            assertThat(threadColumns).doesNotContain("ACTIVE_RUN_ID");
             assertThat(tables).contains("RUN_ADMISSION_LOCKS");
         } finally {
             InMemoryDatabases.close(database);

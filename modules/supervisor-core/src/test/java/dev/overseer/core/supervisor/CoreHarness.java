@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -161,6 +162,13 @@ final class CoreHarness implements AutoCloseable {
     /** The run store of another node on this database, named {@code nodeId}, whose clock is {@code clock}. */
     RunStore node(String nodeId, Duration lease, Clock clock) {
         return new RunStore(database.jdbi(), threads, clock, new NodeLease(nodeId, lease));
+    }
+
+    /** The run holding the thread, if any ({@code active_runs}, ADR 0022). */
+    Optional<String> activeRunOn(ThreadId thread) {
+        return database.jdbi().withHandle(handle -> handle.createQuery("SELECT run_id FROM active_runs WHERE thread_id = :thread")
+                .bind("thread", thread.value())
+                .mapTo(String.class).findOne());
     }
 
     /** A context as a transport would build it for an HTTP request of {@code user} on {@code thread}. */

@@ -160,7 +160,7 @@ class RunServiceTest {
                 .containsExactly(MessageRecord.Role.USER, MessageRecord.Role.ASSISTANT);
         assertThat(messages).extracting(MessageRecord::content).containsExactly("What is 6*7?", stored.output());
         assertThat(messages).extracting(MessageRecord::runId).containsOnly(run.runId());
-        assertThat(core.threads.find(ALICE, run.context().threadId()).orElseThrow().activeRunId()).isNull();
+        assertThat(core.activeRunOn(run.context().threadId())).isEmpty();
     }
 
     @Test
@@ -413,8 +413,7 @@ class RunServiceTest {
 
         // Admitted by its own transaction before it executes (ADR 0019): stored, holding its thread.
         assertThat(core.runs.find(ALICE, accepted.runId())).isPresent();
-        assertThat(core.threads.find(ALICE, context.threadId()).orElseThrow().activeRunId())
-                .isEqualTo(accepted.runId());
+        assertThat(core.activeRunOn(context.threadId())).contains(accepted.runId().value());
         assertThat(core.threads.find(ALICE, context.threadId())).isPresent();
         assertThat(accepted.live().runId()).isEqualTo(accepted.runId());
         RunEvent terminal = accepted.live().terminal().get(10, TimeUnit.SECONDS);
