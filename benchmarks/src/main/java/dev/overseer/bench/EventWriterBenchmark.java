@@ -96,8 +96,9 @@ public class EventWriterBenchmark {
         database = Database.open(settings, new SimpleMeterRegistry());
         database.migrate();
         Jdbi jdbi = database.jdbi();
-        runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC(), new NodeLease("node_bench", Duration.ofSeconds(15)));
-        writer = new EventWriter(jdbi, runs, new NodeSignals(settings, jdbi));
+        NodeLease node = new NodeLease("node_bench", Duration.ofSeconds(15));
+        runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC(), node);
+        writer = new EventWriter(jdbi, runs, new NodeSignals(settings, jdbi, node));
     }
 
     /** Prepares the runs of the next iteration, each on its own new thread. */

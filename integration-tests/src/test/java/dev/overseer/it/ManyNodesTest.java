@@ -153,6 +153,55 @@ class ManyNodesTest {
     }
 
     @Test
+    void listenerOfAFollowingNode_dropsWhileTheRunEnds_andItsFollowerStillGetsEveryEventOnceItListensAgain()
+            throws Exception {
+        assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
+        String token = Jwts.signed(TestServer.SECRET, "listener");
+        try (Nodes nodes = Nodes.start("listener", Map.of())) {
+            NodeProcess a = nodes.a();
+            NodeProcess b = nodes.b();
+            String database;
+            try (java.sql.Connection nodesDatabase = java.sql.DriverManager.getConnection(nodes.databaseUrl(),
+                    TestDatabase.user(), "")) {
+                database = nodesDatabase.getCatalog();
+            }
+            // A database cannot refuse connections from a session of its own: this one is the server's default.
+            java.sql.Connection admin = java.sql.DriverManager.getConnection(
+                    nodes.databaseUrl().replace("/" + database, "/postgres"), TestDatabase.user(), "");
+            java.sql.Statement sql = admin.createStatement();
+            String thread = a.json(token, "POST", "/api/threads", "{}").path("id").asText();
+            try (WsClient follower = WsClient.connect(b.ws(), token)) {
+                assertThat(follower.next().path("type").asText()).isEqualTo("connection_established");
+                String run = a.json(token, "POST", "/api/threads/" + thread + "/runs",
+                        "{\"content\":\"wait 2 seconds\"}").path("id").asText();
+                follower.send("{\"type\":\"resume\",\"run_id\":\"" + run + "\",\"after_seq\":0}");
+                awaitWaiting(a, token, run);
+
+                // B's LISTEN connection is cut and cannot come back until the run has ended on A: the
+                // notification of its last commit never reaches B.
+                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
+                try (java.sql.ResultSet cut = sql.executeQuery("""
+                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE application_name = 'overseer-node-signals node_b'""")) {
+                    assertThat(cut.next()).as("B's listening connection").isTrue();
+                }
+                await("run " + run + " ends on A").atMost(Duration.ofSeconds(20)).until(() ->
+                        a.json(token, "GET", "/api/runs/" + run, null).path("status").asText().equals("completed"));
+                Thread.sleep(500);
+                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
+
+                List<JsonNode> followed = follower.runEvents(run);
+                List<JsonNode> stored = b.events(token, run);
+                assertThat(stored.get(stored.size() - 1).path("type").asText()).isEqualTo("run_completed");
+                assertThat(followed).as("resume on B across B's listener reconnecting").containsExactlyElementsOf(stored);
+            } finally {
+                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
+                admin.close();
+            }
+        }
+    }
+
+    @Test
     void idempotentStarts_threadBusy_andTheListing_holdAcrossNodes() throws Exception {
         assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
         String token = Jwts.signed(TestServer.SECRET, "retrying-user");

@@ -1,6 +1,7 @@
 package dev.overseer.core.run;
 
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.NodeLease;
 import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.store.RunStore;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this node's runs alive in the database and fails other nodes' runs that no one keeps alive (SPEC §7,
- * ADR 0020): every third of the lease, one statement renews the lease of every run this node owns, then the
+ * ADR 0020): every third of the lease, one statement renews the lease of every run this node owns (in the event
+ * writer's next batch, which also inserts and deletes those rows: ADR 0022), then the
  * runs whose lease has expired are failed {@code interrupted}. Renewal goes on until {@link #close}, which comes
  * after this node's own runs have ended.
  */
@@ -26,6 +28,7 @@ public final class RunLeases implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunLeases.class);
 
     private final RunStore runs;
+    private final EventWriter writer;
     private final NodeLease node;
     private final NodeSignals signals;
     private final Counter reaped;
@@ -35,8 +38,9 @@ public final class RunLeases implements AutoCloseable {
     private boolean failing;
 
     @Inject
-    public RunLeases(RunStore runs, NodeLease node, NodeSignals signals, MeterRegistry meters) {
+    public RunLeases(RunStore runs, EventWriter writer, NodeLease node, NodeSignals signals, MeterRegistry meters) {
         this.runs = runs;
+        this.writer = writer;
         this.node = node;
         this.signals = signals;
         this.reaped = Counter.builder("overseer.runs.reaped")
@@ -70,7 +74,7 @@ public final class RunLeases implements AutoCloseable {
     /** One renewal, then one reaping; a failure (the database unreachable) is logged and tried again next round. */
     void round() {
         try {
-            runs.renewLeases();
+            writer.renewLeases();
             List<RunEvent> failed = fail(RunStore.Abandoned.EXPIRED);
             if (!failed.isEmpty()) {
                 reaped.increment(failed.size());

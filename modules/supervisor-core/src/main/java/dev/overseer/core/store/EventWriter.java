@@ -57,6 +57,9 @@ public final class EventWriter implements AutoCloseable {
     private record Append(RunEvent event) implements Op {
     }
 
+    private record Renew(CompletableFuture<Integer> renewed) implements Op {
+    }
+
     private record Started(RunId runId, Instant at) implements Op {
     }
 
@@ -91,6 +94,20 @@ public final class EventWriter implements AutoCloseable {
         offer(new Admit(admission, maxActiveRuns, outcome));
         try {
             return outcome.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /**
+     * Renews the lease of every active run of this node in the next batch (ADR 0020), so that renewal never races
+     * this writer for the rows it inserts and deletes; returns how many it renewed. Throws what the batch threw.
+     */
+    public int renewLeases() {
+        CompletableFuture<Integer> renewed = new CompletableFuture<>();
+        offer(new Renew(renewed));
+        try {
+            return renewed.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -167,8 +184,8 @@ public final class EventWriter implements AutoCloseable {
                 if (DatabaseOutage.isCause(e) && !closed) {
                     // Nothing that ran is lost to an outage: the batch, and what queues behind it, waits for the
                     // database. A start that would wait too is refused now instead.
-                    if (batch.refuseAdmissions(e)) {
-                        ops = ops.stream().filter(op -> !(op instanceof Admit)).toList();
+                    if (batch.refuseWaiting(e)) {
+                        ops = ops.stream().filter(op -> !(op instanceof Admit || op instanceof Renew)).toList();
                         batch = new Batch(ops);
                         if (batch.isEmpty()) {
                             return;
@@ -187,7 +204,9 @@ public final class EventWriter implements AutoCloseable {
                 attempt++;
             }
         }
-        // One run's bad row must not sink the others.
+        // One run's bad row must not sink the others. A renewal waits for the next round instead.
+        batch.renewals.forEach(renewal -> renewal.completeExceptionally(new IllegalStateException(
+                "a batch failed; leases are renewed again next round")));
         Map<RunId, List<Op>> perRun = new LinkedHashMap<>();
         for (Op op : ops) {
             RunId run = runOf(op);
@@ -215,6 +234,9 @@ public final class EventWriter implements AutoCloseable {
             runs.finish(handle, batch.outcomes(), batch.started);
             signals.announce(handle, NodeSignals.EVENTS, announcements(batch.events));
             signals.announce(handle, NodeSignals.RUNS, batch.admitted());
+            if (!batch.renewals.isEmpty()) {
+                batch.renewed = runs.renewLeases(handle);
+            }
         });
     }
 
@@ -231,6 +253,7 @@ public final class EventWriter implements AutoCloseable {
         return switch (op) {
             case Admit admit -> admit.admission().run().id();
             case Append append -> append.event().runId();
+            case Renew renew -> null;
             case Started started -> started.runId();
             case Finish finish -> finish.finish().runId();
             case Stop stop -> null;
@@ -243,6 +266,9 @@ public final class EventWriter implements AutoCloseable {
         /** What came of each admission, in order, once the transaction admitted them (it may still roll back). */
         final List<RunStore.Admission> admissionOutcomes = new ArrayList<>();
         final List<RunEvent> events = new ArrayList<>();
+        final List<CompletableFuture<Integer>> renewals = new ArrayList<>();
+        /** How many leases the transaction renewed. */
+        int renewed;
         final Map<RunId, Instant> started = new HashMap<>();
         final Map<RunId, RunFinish> finishedByRun = new LinkedHashMap<>();
         final List<CompletableFuture<Void>> waiting = new ArrayList<>();
@@ -252,6 +278,7 @@ public final class EventWriter implements AutoCloseable {
                 switch (op) {
                     case Admit admit -> admissions.add(admit);
                     case Append append -> events.add(append.event());
+                    case Renew renew -> renewals.add(renew.renewed());
                     case Started start -> started.put(start.runId(), start.at());
                     case Finish finish -> {
                         finishedByRun.put(finish.finish().runId(), finish.finish());
@@ -264,7 +291,8 @@ public final class EventWriter implements AutoCloseable {
         }
 
         boolean isEmpty() {
-            return admissions.isEmpty() && events.isEmpty() && started.isEmpty() && finishedByRun.isEmpty();
+            return admissions.isEmpty() && events.isEmpty() && renewals.isEmpty() && started.isEmpty()
+                    && finishedByRun.isEmpty();
         }
 
         /** Admits the batch's starts, in order; those of one limit together (a process has one limit). */
@@ -297,10 +325,11 @@ public final class EventWriter implements AutoCloseable {
             return payloads;
         }
 
-        /** Fails the batch's admissions with {@code failure}; whether it had any. */
-        boolean refuseAdmissions(RuntimeException failure) {
+        /** Fails the batch's admissions and renewals, whose callers must not wait, with {@code failure}; whether it had any. */
+        boolean refuseWaiting(RuntimeException failure) {
             admissions.forEach(admit -> admit.outcome().completeExceptionally(failure));
-            return !admissions.isEmpty();
+            renewals.forEach(renewal -> renewal.completeExceptionally(failure));
+            return !admissions.isEmpty() || !renewals.isEmpty();
         }
 
         List<RunFinish> outcomes() {
@@ -318,11 +347,12 @@ public final class EventWriter implements AutoCloseable {
             for (int i = 0; i < admissions.size(); i++) {
                 admissions.get(i).outcome().complete(admissionOutcomes.get(i));
             }
+            renewals.forEach(renewal -> renewal.complete(renewed));
             waiting.forEach(done -> done.complete(null));
         }
 
         void failed(RuntimeException failure) {
-            refuseAdmissions(failure);
+            refuseWaiting(failure);
             waiting.forEach(done -> done.completeExceptionally(failure));
         }
     }

@@ -39,6 +39,7 @@ public final class NodeSignals implements AutoCloseable {
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final DatabaseSettings settings;
+    private final NodeLease node;
     private final Jdbi jdbi;
     private final boolean shared;
     private final Map<String, List<Consumer<String>>> handlers = new ConcurrentHashMap<>();
@@ -48,8 +49,9 @@ public final class NodeSignals implements AutoCloseable {
     private Thread listener;
 
     @Inject
-    public NodeSignals(DatabaseSettings settings, Jdbi jdbi) {
+    public NodeSignals(DatabaseSettings settings, Jdbi jdbi, NodeLease node) {
         this.settings = settings;
+        this.node = node;
         this.jdbi = jdbi;
         this.shared = settings.jdbcUrl().startsWith("jdbc:postgresql:");
     }
@@ -165,7 +167,8 @@ public final class NodeSignals implements AutoCloseable {
             properties.setProperty("password", settings.password());
         }
         properties.setProperty("connectTimeout", "2");
-        properties.setProperty("ApplicationName", "overseer-node-signals");
+        // Which node listens on this connection, in pg_stat_activity.
+        properties.setProperty("ApplicationName", "overseer-node-signals " + node.nodeId());
         return DriverManager.getConnection(settings.jdbcUrl(), properties);
     }
 

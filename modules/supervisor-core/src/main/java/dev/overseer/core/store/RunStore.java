@@ -348,11 +348,15 @@ public final class RunStore {
      * how many it renewed.
      */
     public int renewLeases() {
-        return jdbi.withHandle(handle -> handle.createUpdate(
-                        "UPDATE active_runs SET lease_expires_at = :expires WHERE owner_node = :node")
+        return jdbi.withHandle(this::renewLeases);
+    }
+
+    /** The same on an open transaction: the event writer's, which inserts and deletes those rows too. */
+    int renewLeases(Handle handle) {
+        return handle.createUpdate("UPDATE active_runs SET lease_expires_at = :expires WHERE owner_node = :node")
                 .bind("expires", clock.instant().plus(node.lease()).toEpochMilli())
                 .bind("node", node.nodeId())
-                .execute());
+                .execute();
     }
 
     /** Which active runs a recovery fails. */

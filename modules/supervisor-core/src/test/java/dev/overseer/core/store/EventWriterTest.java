@@ -36,7 +36,8 @@ class EventWriterTest {
     private final Database database = InMemoryDatabases.open("writer", new SimpleMeterRegistry());
     private final ThreadStore threads = new ThreadStore(database.jdbi());
     private final MessageStore messages = new MessageStore(database.jdbi());
-    private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC(), new NodeLease("node_test", Duration.ofSeconds(15)));
+    private final NodeLease node = new NodeLease("node_test", Duration.ofSeconds(15));
+    private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC(), node);
     private final EventStore events = new EventStore(database.jdbi());
     private EventWriter writer;
 
@@ -44,7 +45,7 @@ class EventWriterTest {
         if (writer == null) {
             database.migrate();
             writer = new EventWriter(database.jdbi(), runs,
-                    new NodeSignals(new DatabaseSettings("jdbc:h2:mem:writer", "", "", 1), database.jdbi()));
+                    new NodeSignals(new DatabaseSettings("jdbc:h2:mem:writer", "", "", 1), database.jdbi(), node));
         }
         return writer;
     }

@@ -93,7 +93,7 @@ final class CoreHarness implements AutoCloseable {
         messages = new MessageStore(database.jdbi());
         runs = new RunStore(database.jdbi(), threads, clock, NODE);
         events = new EventStore(database.jdbi());
-        signals = new NodeSignals(new DatabaseSettings("jdbc:h2:mem:harness", "", "", 1), database.jdbi());
+        signals = new NodeSignals(new DatabaseSettings("jdbc:h2:mem:harness", "", "", 1), database.jdbi(), NODE);
         writer = new EventWriter(database.jdbi(), runs, signals);
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
