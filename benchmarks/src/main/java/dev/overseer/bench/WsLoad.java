@@ -315,7 +315,7 @@ final class WsLoad {
     }
 
     /** The start frame of a run on this thread. */
-    private static byte[] onThread(String threadId) {
+    static byte[] onThread(String threadId) {
         if (threadId == null) {
             throw new IllegalStateException("run_accepted without a thread_id");
         }
@@ -324,7 +324,7 @@ final class WsLoad {
     }
 
     /** The string value of the first {@code "name":"…} in the frame, or {@code absent}. */
-    private static String field(byte[] data, int offset, int length, byte[] name, String absent) {
+    static String field(byte[] data, int offset, int length, byte[] name, String absent) {
         int at = FrameType.indexOf(data, offset, offset + length, name);
         if (at < 0) {
             return absent;

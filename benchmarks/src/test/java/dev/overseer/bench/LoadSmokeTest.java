@@ -73,6 +73,30 @@ class LoadSmokeTest {
     }
 
     @Test
+    void nodes_twoNodesOnThePostgresTheHarnessStarts_deliverEveryRunToTheOtherNodesFollower() throws Exception {
+        List<Servers.Overseer> nodes = Servers.overseers(
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, true), 2);
+        try {
+            Tokens tokens = nodes.get(0).tokens();
+            List<Map<String, String>> headers = List.of(0, 1, 2, 3).stream()
+                    .map(i -> Map.of("Authorization", "Bearer " + tokens.mint("smoke-nodes-" + i),
+                            "Sec-WebSocket-Protocol", "overseer.v1"))
+                    .toList();
+            NodesLoad.Result result = NodesLoad.run(new NodesLoad.Settings(
+                    nodes.stream().map(node -> node.process().address()).toList(), 4, WarmUp.parse("0.5"),
+                    Duration.ofSeconds(2), 1, headers), nodes.get(0).process().pid());
+
+            assertThat(result.runs().errors).isEmpty();
+            assertThat(result.delivery().errors).isEmpty();
+            assertThat(result.runsPerSecond()).isPositive();
+            assertThat(result.delivery().runs).as("runs delivered to the other node's follower").isPositive();
+            assertThat(result.missed()).as("runs the follower never received").isZero();
+        } finally {
+            nodes.forEach(Servers.Overseer::close);
+        }
+    }
+
+    @Test
     void idle_holdsConnections_andMeasuresTheServerHeap() throws Exception {
         try (Servers.Overseer server = Servers.overseer(
                 new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, false))) {

@@ -92,8 +92,22 @@ public final class RemoteRuns {
             return;
         }
         // Off the listening thread: reading the run and its events must not hold up other nodes' signals.
-        Thread.ofVirtual().name("mirror-" + run.value()).start(() -> runs.findById(run).flatMap(this::follow)
+        Thread.ofVirtual().name("mirror-" + run.value()).start(() -> runs.findById(run).flatMap(this::forWatchers)
                 .ifPresent(watchers::started));
+    }
+
+    /**
+     * A run announced on a watched thread, followed live; or, when it ended before this node read it (a short run
+     * often has), its stored events as a finished stream, so that a subscriber here still gets every run.
+     */
+    private Optional<ActiveRun> forWatchers(RunRecord run) {
+        Optional<ActiveRun> live = follow(run);
+        if (live.isPresent() || run.status().active()) {
+            return live;
+        }
+        ActiveRun ended = new ActiveRun(run.id(), run.threadId(), run.userId());
+        events.list(run.id(), run.threadId(), 0, MAX_EVENTS_PER_READ).forEach(ended::publish);
+        return Optional.of(ended);
     }
 
     private void catchUpAll() {
