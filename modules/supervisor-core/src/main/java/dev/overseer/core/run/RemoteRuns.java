@@ -82,12 +82,13 @@ public final class RemoteRuns {
     }
 
     private void runAdmitted(String payload) {
-        int colon = payload.indexOf(':');
-        if (colon < 0) {
+        String[] parts = payload.split(":", 3);
+        // This node's own runs reach its watchers directly (RunService), however soon they end.
+        if (parts.length != 3 || parts[2].equals(signals.nodeId())) {
             return;
         }
-        ThreadId thread = ThreadId.parse(payload.substring(0, colon));
-        RunId run = RunId.parse(payload.substring(colon + 1));
+        ThreadId thread = ThreadId.parse(parts[0]);
+        RunId run = RunId.parse(parts[1]);
         if (!watchers.isWatched(thread) || registry.get(run).isPresent()) {
             return;
         }

@@ -233,7 +233,7 @@ public final class EventWriter implements AutoCloseable {
             runs.markStarted(handle, batch.startedOnly());
             runs.finish(handle, batch.outcomes(), batch.started);
             signals.announce(handle, NodeSignals.EVENTS, announcements(batch.events));
-            signals.announce(handle, NodeSignals.RUNS, batch.admitted());
+            signals.announce(handle, NodeSignals.RUNS, batch.admitted(signals.nodeId()));
             if (!batch.renewals.isEmpty()) {
                 batch.renewed = runs.renewLeases(handle);
             }
@@ -313,13 +313,16 @@ public final class EventWriter implements AutoCloseable {
             admissionOutcomes.addAll(List.of(outcomes));
         }
 
-        /** {@code thread_id:run_id} of each run admitted, for the watchers of its thread on other nodes (ADR 0021). */
-        List<String> admitted() {
+        /**
+         * {@code thread_id:run_id:node_id} of each run admitted, for the watchers of its thread on other nodes
+         * (ADR 0021); the node id lets this node, which also hears it, know it for its own.
+         */
+        List<String> admitted(String nodeId) {
             List<String> payloads = new ArrayList<>();
             for (int i = 0; i < admissionOutcomes.size(); i++) {
                 if (admissionOutcomes.get(i) == RunStore.Admission.ADMITTED) {
                     RunRecord run = admissions.get(i).admission().run();
-                    payloads.add(run.threadId().value() + ":" + run.id().value());
+                    payloads.add(run.threadId().value() + ":" + run.id().value() + ":" + nodeId);
                 }
             }
             return payloads;

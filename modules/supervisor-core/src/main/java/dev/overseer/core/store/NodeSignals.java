@@ -31,7 +31,7 @@ public final class NodeSignals implements AutoCloseable {
     public static final String CANCEL = "overseer_cancel";
     /** Events of a run committed: {@code run_id:highest_seq}, one per run per commit. */
     public static final String EVENTS = "overseer_events";
-    /** A run admitted on a thread: {@code thread_id:run_id}, for the thread's watchers on other nodes. */
+    /** A run admitted on a thread: {@code thread_id:run_id:node_id}, for the thread's watchers on other nodes. */
     public static final String RUNS = "overseer_runs";
     private static final List<String> CHANNELS = List.of(CANCEL, EVENTS, RUNS);
     private static final Logger LOG = LoggerFactory.getLogger(NodeSignals.class);
@@ -67,6 +67,11 @@ public final class NodeSignals implements AutoCloseable {
      */
     public void onListening(Runnable hook) {
         onListening.add(hook);
+    }
+
+    /** This node's id, for signals that say which node sent them. */
+    public String nodeId() {
+        return node.nodeId();
     }
 
     /** Whether other nodes may share the database (PostgreSQL), so that there is anything to signal. */
