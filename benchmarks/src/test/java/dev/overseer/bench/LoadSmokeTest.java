@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The load harness works end to end: both servers start, the client drives them for 2 s, and the numbers
@@ -45,10 +47,12 @@ class LoadSmokeTest {
         assertThat(outcome.overseerWarnings()).isEmpty();
     }
 
-    @Test
-    void http_runsWithWaitTrue_completeWithoutErrors() throws Exception {
+    /** On Overseer's embedded H2, then on the PostgreSQL the harness starts itself ({@code --postgres}). */
+    @ParameterizedTest(name = "postgres={0}")
+    @ValueSource(booleans = {false, true})
+    void http_runsWithWaitTrue_completeWithoutErrors(boolean postgres) throws Exception {
         try (Servers.Overseer server = Servers.overseer(
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, false))) {
+                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, postgres))) {
             WsLoad.Result http = HttpLoad.run(new HttpLoad.Settings(server.process().address(), 4,
                     WarmUp.parse("0.5"), Duration.ofSeconds(2), server.tokens(), "smoke-http-"),
                     server.process().pid());
@@ -56,19 +60,6 @@ class LoadSmokeTest {
             assertThat(http.stats().errors).isEmpty();
             assertThat(http.runsPerSecond()).isPositive();
             assertThat(http.stats().percentiles().p50()).isPositive();
-        }
-    }
-
-    @Test
-    void http_onThePostgresTheHarnessStarts_completesWithoutErrors() throws Exception {
-        try (Servers.Overseer server = Servers.overseer(
-                new Servers.Launch(OVERSEER_JAR, List.of("-Xmx512m"), Map.of(), null, true))) {
-            WsLoad.Result http = HttpLoad.run(new HttpLoad.Settings(server.process().address(), 4,
-                    WarmUp.parse("0.5"), Duration.ofSeconds(2), server.tokens(), "smoke-pg-"),
-                    server.process().pid());
-
-            assertThat(http.stats().errors).isEmpty();
-            assertThat(http.runsPerSecond()).isPositive();
         }
     }
 
