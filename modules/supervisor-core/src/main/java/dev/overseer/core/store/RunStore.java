@@ -97,15 +97,20 @@ public final class RunStore {
      */
     List<Admission> admit(Handle handle, List<RunAdmission> admissions, int maxActiveRuns) {
         Map<UserId, Integer> active = activeRunsLocked(handle, admissions);
+        Map<ThreadId, ThreadStore.Occupancy> existing = threads.occupancy(handle, admissions.stream()
+                .filter(admission -> admission.newThread() == null)
+                .map(admission -> admission.run().threadId())
+                .toList());
         Set<String> keysTaken = new HashSet<>();
         Set<ThreadId> claimed = new HashSet<>();
         List<Admission> outcomes = new ArrayList<>(admissions.size());
         List<ThreadRecord> newThreads = new ArrayList<>();
+        Map<ThreadId, Instant> touched = new HashMap<>();
         List<RunAdmission> admitted = new ArrayList<>();
         for (RunAdmission admission : admissions) {
             RunRecord run = admission.run();
             Admission outcome = decide(handle, admission, active.getOrDefault(run.userId(), 0), maxActiveRuns, keysTaken,
-                    claimed);
+                    existing, claimed);
             outcomes.add(outcome);
             if (outcome != Admission.ADMITTED) {
                 continue;
@@ -119,20 +124,24 @@ public final class RunStore {
             if (thread != null) {
                 newThreads.add(new ThreadRecord(thread.id(), thread.userId(), thread.title(), thread.metadataJson(),
                         thread.createdAt(), run.createdAt()));
+            } else {
+                touched.put(run.threadId(), run.createdAt());
             }
             admitted.add(admission);
         }
         threads.insert(handle, newThreads);
+        threads.touch(handle, touched);
         insertRuns(handle, admitted);
         return outcomes;
     }
 
     /**
-     * Whether one run may be admitted, given the user's active runs so far: the limit, its key, and the claim of
-     * an existing thread (made here, in order, so that of two starts on one thread the first takes it).
+     * Whether one run may be admitted, given the user's active runs so far, the existing threads of the batch and
+     * those its earlier admissions claimed: the limit, its key, and its thread (of two starts on one thread the
+     * first takes it).
      */
     private Admission decide(Handle handle, RunAdmission admission, int activeRuns, int maxActiveRuns,
-            Set<String> keysTaken, Set<ThreadId> claimed) {
+            Set<String> keysTaken, Map<ThreadId, ThreadStore.Occupancy> existing, Set<ThreadId> claimed) {
         RunRecord run = admission.run();
         if (activeRuns >= maxActiveRuns) {
             return Admission.TOO_MANY_RUNS;
@@ -141,12 +150,14 @@ public final class RunStore {
         if (key != null && (keysTaken.contains(run.userId().value() + '\n' + key) || keyTaken(handle, run.userId(), key))) {
             return Admission.DUPLICATE_KEY;
         }
-        if (admission.newThread() == null && (claimed.contains(run.threadId())
-                || !threads.claim(handle, run.userId(), run.threadId(), run.createdAt()))) {
-            return threads.find(handle, run.userId(), run.threadId()).isPresent()
-                    ? Admission.THREAD_BUSY : Admission.THREAD_NOT_FOUND;
+        if (admission.newThread() != null) {
+            return Admission.ADMITTED;
         }
-        return Admission.ADMITTED;
+        ThreadStore.Occupancy thread = existing.get(run.threadId());
+        if (thread == null || !thread.owner().equals(run.userId())) {
+            return Admission.THREAD_NOT_FOUND;
+        }
+        return thread.busy() || claimed.contains(run.threadId()) ? Admission.THREAD_BUSY : Admission.ADMITTED;
     }
 
     /** Whether another run holds the key; with the user's admission lock held, no admission can take it meanwhile. */
@@ -184,8 +195,8 @@ public final class RunStore {
         List<UserId> users = admissions.stream().map(admission -> admission.run().userId()).distinct().toList();
         AdmissionLocks.lock(handle, users);
         Map<UserId, Integer> active = new HashMap<>();
-        handle.createQuery("SELECT user_id, COUNT(*) AS n FROM active_runs WHERE user_id IN (<users>) GROUP BY user_id")
-                .bindList("users", users.stream().map(UserId::value).toList())
+        handle.createQuery("SELECT user_id, COUNT(*) AS n FROM active_runs WHERE user_id = ANY(:users) GROUP BY user_id")
+                .bindArray("users", String.class, users.stream().map(UserId::value).toList())
                 .map((rs, ctx) -> Map.entry(new UserId(rs.getString("user_id")), rs.getInt("n")))
                 .forEach(entry -> active.put(entry.getKey(), entry.getValue()));
         return active;

@@ -6,7 +6,10 @@ import dev.overseer.context.UserId;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -61,20 +64,40 @@ public final class ThreadStore {
                 .findOne();
     }
 
+    /** Who owns a thread and whether a run is active on it. */
+    record Occupancy(UserId owner, boolean busy) {
+    }
+
     /**
-     * The claim of an existing thread by a run being admitted: touches the thread ({@code updatedAt}) if it is the
-     * user's and no run is active on it. Reliable only with the user's admission lock held (ADR 0022): every run
-     * that holds a thread of the user was admitted under it.
+     * The owner of each of these threads and whether a run is active on it, in one query; an absent thread is left
+     * out. Reliable for a user's threads only with the user's admission lock held (ADR 0022): every run that holds
+     * a thread of the user is admitted under it, so none can take one of them meanwhile.
      */
-    boolean claim(Handle handle, UserId user, ThreadId thread, Instant updatedAt) {
-        return handle.createUpdate("""
-                        UPDATE threads SET updated_at = :updated
-                        WHERE id = :id AND user_id = :user
-                          AND NOT EXISTS (SELECT 1 FROM active_runs a WHERE a.thread_id = :id)""")
-                .bind("updated", updatedAt.toEpochMilli())
-                .bind("id", thread.value())
-                .bind("user", user.value())
-                .execute() == 1;
+    Map<ThreadId, Occupancy> occupancy(Handle handle, Collection<ThreadId> ids) {
+        Map<ThreadId, Occupancy> occupancy = new HashMap<>();
+        if (ids.isEmpty()) {
+            return occupancy;
+        }
+        handle.createQuery("""
+                        SELECT t.id, t.user_id,
+                               EXISTS (SELECT 1 FROM active_runs a WHERE a.thread_id = t.id) AS busy
+                        FROM threads t WHERE t.id = ANY(:ids)""")
+                .bindArray("ids", String.class, ids.stream().map(ThreadId::value).distinct().toList())
+                .map((rs, ctx) -> Map.entry(new ThreadId(rs.getString("id")),
+                        new Occupancy(new UserId(rs.getString("user_id")), rs.getBoolean("busy"))))
+                .forEach(entry -> occupancy.put(entry.getKey(), entry.getValue()));
+        return occupancy;
+    }
+
+    /** Touches the threads that runs were admitted onto ({@code updatedAt}), in one JDBC batch. */
+    void touch(Handle handle, Map<ThreadId, Instant> updatedAt) {
+        if (updatedAt.isEmpty()) {
+            return;
+        }
+        try (JdbcBatch batch = JdbcBatch.prepare(handle, "UPDATE threads SET updated_at = ? WHERE id = ?")) {
+            updatedAt.forEach((thread, at) -> batch.set(at.toEpochMilli()).set(thread.value()).add());
+            batch.execute();
+        }
     }
 
     /** What came of deleting a thread. */
