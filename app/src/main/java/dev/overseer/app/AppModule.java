@@ -7,6 +7,7 @@ import dev.overseer.core.auth.TokenSettings;
 import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.store.DatabaseSettings;
 import dev.overseer.core.store.NodeLease;
+import dev.overseer.core.mcp.McpSettings;
 import dev.overseer.core.supervisor.AgentDefinitions;
 import dev.overseer.core.supervisor.AgentSettings;
 import dev.overseer.core.supervisor.RunLimits;
@@ -83,6 +84,11 @@ public abstract class AppModule {
     @Provides
     static AgentDefinitions agentDefinitions(OverseerConfig config) {
         return config.agents();
+    }
+
+    @Provides
+    static McpSettings mcpSettings(OverseerConfig config) {
+        return new McpSettings(config.agents().mcpServers());
     }
 
     @Provides

@@ -58,7 +58,7 @@ public record OverseerConfig(
             throw new ConfigException("OVERSEER_JWT_SECRET must be at least " + JwtSecret.MIN_BYTES + " bytes long");
         }
         Optional<LlmSettings> llm = llm(reader);
-        AgentDefinitions agents = agents(reader.string("OVERSEER_AGENTS_FILE", ""));
+        AgentDefinitions agents = agents(reader.string("OVERSEER_AGENTS_FILE", ""), env);
         AgentSettings agentSettings = new AgentSettings(
                 reader.integer("OVERSEER_AGENT_MAX_STEPS", 8, 1, 100),
                 reader.integer("OVERSEER_HISTORY_CHARS", 24_000, 0, 10_000_000),
@@ -151,12 +151,12 @@ public record OverseerConfig(
     }
 
     /** The agents file, when OVERSEER_AGENTS_FILE names one. */
-    private static AgentDefinitions agents(String file) {
+    private static AgentDefinitions agents(String file, Map<String, String> env) {
         if (file.isEmpty()) {
             return AgentDefinitions.NONE;
         }
         try {
-            return AgentDefinitions.parse(Files.readString(Path.of(file)));
+            return AgentDefinitions.parse(Files.readString(Path.of(file)), env);
         } catch (java.io.IOException e) {
             throw new ConfigException("OVERSEER_AGENTS_FILE: cannot read " + file + " (" + e + ")");
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.overseer.app;
 
+import dev.overseer.core.mcp.McpServers;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunLeases;
 import dev.overseer.core.store.Database;
@@ -48,6 +49,7 @@ public final class OverseerServer implements AutoCloseable {
     private final ChatModel model;
     private final HttpSettings httpSettings;
     private final UnauthenticatedConnections unauthenticated;
+    private final McpServers mcp;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private HttpListener listener;
     private InetSocketAddress address;
@@ -56,7 +58,7 @@ public final class OverseerServer implements AutoCloseable {
     OverseerServer(OverseerConfig config, Database database, RunLeases leases, NodeSignals signals, RunService runService,
             EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
             ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model, HttpSettings httpSettings,
-            UnauthenticatedConnections unauthenticated) {
+            UnauthenticatedConnections unauthenticated, McpServers mcp) {
         this.config = config;
         this.database = database;
         this.leases = leases;
@@ -72,6 +74,7 @@ public final class OverseerServer implements AutoCloseable {
         this.model = model;
         this.httpSettings = httpSettings;
         this.unauthenticated = unauthenticated;
+        this.mcp = mcp;
     }
 
     /** Migrates the schema, closes runs a dead process left behind, and starts listening. */
@@ -79,6 +82,10 @@ public final class OverseerServer implements AutoCloseable {
         // The schema work and the servlet deployment each load many classes; on two cores, overlap them.
         CompletableFuture<Void> schema = CompletableFuture.runAsync(this::prepareDatabase,
                 runnable -> Thread.ofPlatform().name("overseer-migrate").start(runnable));
+        // MCP servers connect meanwhile (a child process takes a while to start); one that is down does not stop
+        // start-up.
+        CompletableFuture<Void> tools = CompletableFuture.runAsync(mcp::start,
+                runnable -> Thread.ofPlatform().name("overseer-mcp-start").start(runnable));
         HttpHandler webSocketHandler = webSockets.handler();
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
@@ -87,6 +94,7 @@ public final class OverseerServer implements AutoCloseable {
                         ? webSocketHandler : httpHandler).handleRequest(exchange));
         try {
             schema.join();
+            tools.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -143,6 +151,7 @@ public final class OverseerServer implements AutoCloseable {
         LOG.info("shutting down");
         webSockets.refuseUpgrades();
         runService.shutdown();
+        mcp.close();
         leases.close();
         signals.close();
         webSockets.shutdown();

@@ -1,12 +1,14 @@
 package dev.overseer.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.Principal;
 import dev.overseer.context.RequestContext;
 import dev.overseer.context.RequestId;
 import dev.overseer.core.auth.AuthenticationException;
 import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.mcp.McpServers;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.store.DatabaseOutage;
 import dev.overseer.core.store.Database;
@@ -65,6 +67,7 @@ public final class HttpTransport {
     private final TokenAuthenticator authenticator;
     private final RequestComponent.Factory requests;
     private final Database database;
+    private final McpServers mcp;
     private final Clock clock;
     private final HttpMetrics metrics;
     private final MetricsExposition exposition;
@@ -78,8 +81,9 @@ public final class HttpTransport {
     @Inject
     HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
             RunService runs, HttpMetrics metrics, MetricsExposition exposition, HttpSettings settings,
-            UnauthenticatedConnections unauthenticated) {
+            UnauthenticatedConnections unauthenticated, McpServers mcp) {
         this.authenticator = authenticator;
+        this.mcp = mcp;
         this.requests = requests;
         this.database = database;
         this.clock = clock;
@@ -126,7 +130,14 @@ public final class HttpTransport {
                 if (allow(exchange, method, "GET", path)) {
                     exchange.dispatch(executor, () -> {
                         boolean ready = database.isReady();
-                        sendJson(exchange, ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "unavailable"));
+                        ObjectNode body = Json.object().put("status", ready ? "ok" : "unavailable");
+                        // An MCP server that is down does not make the node unready: its tools' calls fail, runs go on.
+                        Map<String, String> servers = mcp.states();
+                        if (!servers.isEmpty()) {
+                            ObjectNode states = body.putObject("mcp");
+                            servers.forEach(states::put);
+                        }
+                        sendJson(exchange, ready ? 200 : 503, body);
                     });
                 }
                 return;

@@ -1,6 +1,8 @@
 package dev.overseer.core.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import dev.overseer.core.json.JsonObjectWriter;
 import dev.overseer.core.model.TokenUsage;
 
@@ -81,6 +83,29 @@ public sealed interface EventPayload {
         public void writeTo(JsonObjectWriter payload) {
             payload.put("tool_call_id", toolCallId).put("tool", tool).put("result", result)
                     .put("duration_ms", durationMs).put("error", error);
+        }
+    }
+
+    /**
+     * How far a running tool call has come, as the tool reports it (an MCP server's progress notifications):
+     * {@code total} and {@code message} are null when the tool does not say.
+     */
+    record ToolProgress(String toolCallId, double progress, Double total, String message) implements EventPayload {
+        @Override
+        public String type() {
+            return "tool_progress";
+        }
+
+        @Override
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("tool_call_id", toolCallId).put("progress", number(progress))
+                    .put("total", total == null ? null : number(total)).put("message", message);
+        }
+
+        /** A whole number as one (servers count steps), anything else as it is. */
+        private static JsonNode number(double value) {
+            return value == Math.rint(value) && Math.abs(value) < 1e15 ? LongNode.valueOf((long) value)
+                    : DoubleNode.valueOf(value);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.overseer.core.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ConversationItem.ToolResult;
@@ -16,15 +17,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The built-in deterministic model used when no LLM is configured (SPEC §4): arithmetic goes to the
- * calculator, questions about the time or date to the clock, "wait N seconds" to wait, and anything
- * else is answered by echoing the user's text.
+ * The built-in deterministic model used when no LLM is configured (SPEC §4): "use TOOL {json}" calls that tool
+ * of the agent's, arithmetic goes to the calculator, questions about the time or date to the clock, "wait N
+ * seconds" to wait, and anything else is answered by echoing the user's text.
  */
 public final class OfflineModel implements ChatModel {
     private static final Pattern WAIT = Pattern.compile("\\bwait\\s+(\\d{1,9})\\s*(?:s|secs?|seconds?)\\b",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern ARITHMETIC = Pattern.compile(
             "[(\\-]*\\s*\\d+(?:\\.\\d+)?\\s*\\)*(?:\\s*[-+*/%^]\\s*[(\\-]*\\s*\\d+(?:\\.\\d+)?\\s*\\)*)+");
+    /** {@code use TOOL {json object}}: the way to call any tool, MCP tools among them, with no LLM (SPEC §4). */
+    private static final Pattern USE = Pattern.compile("^\\s*use\\s+([A-Za-z0-9_.\\-]+)\\s+(\\{.*})\\s*$", Pattern.DOTALL);
     private static final Pattern TIME = Pattern.compile(
             "\\b(time|date|clock|today|day is it|what day)\\b", Pattern.CASE_INSENSITIVE);
 
@@ -33,15 +36,30 @@ public final class OfflineModel implements ChatModel {
     }
 
     @Override
-    public ModelReply next(ModelRequest request, TextStream stream) {
+    public ModelReply next(ModelRequest request, TextStream stream) throws ModelException {
         return switch (request.last()) {
-            case UserText user -> firstStep(user.text());
+            case UserText user -> firstStep(user.text(), request);
             case ToolResult result -> answerFrom(result.outcome());
             default -> new ModelReply.Answer(null, "I have nothing more to add.");
         };
     }
 
-    private static ModelReply firstStep(String text) {
+    private static ModelReply firstStep(String text, ModelRequest request) throws ModelException {
+        Matcher use = USE.matcher(text);
+        if (use.matches()) {
+            String tool = use.group(1);
+            if (request.tools().stream().noneMatch(spec -> spec.name().equals(tool))) {
+                throw new ModelException("unknown_tool", "agent '" + request.agent() + "' has no tool '" + tool + "'");
+            }
+            JsonNode arguments;
+            try {
+                arguments = Json.mapper().readTree(use.group(2));
+            } catch (JsonProcessingException e) {
+                throw new ModelException("invalid_tool_arguments", "the arguments of '" + tool
+                        + "' are not a JSON object: " + e.getOriginalMessage());
+            }
+            return call("Calling " + tool + ".", tool, arguments);
+        }
         Matcher wait = WAIT.matcher(text);
         if (wait.find()) {
             long seconds = Long.parseLong(wait.group(1));

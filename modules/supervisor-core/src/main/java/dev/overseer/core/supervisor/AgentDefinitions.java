@@ -3,24 +3,29 @@ package dev.overseer.core.supervisor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.mcp.McpServerDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Agents defined in the agents file ({@code OVERSEER_AGENTS_FILE}), without recompiling:
- * <pre>{"agents":[{"name":"researcher","description":"…","system_prompt":"…","model":"…","tools":["clock"]}]}</pre>
+ * Agents defined in the agents file ({@code OVERSEER_AGENTS_FILE}), without recompiling, and the MCP servers whose
+ * tools they may call (SPEC §8):
+ * <pre>{"mcp_servers":{"everything":{"command":"npx","args":["@modelcontextprotocol/server-everything"]}},
+ *  "agents":[{"name":"researcher","description":"…","system_prompt":"…","model":"…","tools":["clock","everything__*"]}]}</pre>
  * An entry named {@code supervisor} replaces the built-in supervisor's prompt, model or tools.
  */
-public record AgentDefinitions(List<Definition> agents) {
+public record AgentDefinitions(List<Definition> agents, List<McpServerDefinition> mcpServers) {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final Set<String> FIELDS = Set.of("name", "description", "system_prompt", "model", "tools");
 
     /** No agents beyond the built-in supervisor. */
-    public static final AgentDefinitions NONE = new AgentDefinitions(List.of());
+    public static final AgentDefinitions NONE = new AgentDefinitions(List.of(), List.of());
+    private static final Set<String> ROOT_FIELDS = Set.of("agents", "mcp_servers");
 
     /** One agent as written in the file; absent fields are null. */
     public record Definition(String name, String description, String systemPrompt, String model, List<String> tools) {
@@ -28,10 +33,14 @@ public record AgentDefinitions(List<Definition> agents) {
 
     public AgentDefinitions {
         agents = List.copyOf(agents);
+        mcpServers = List.copyOf(mcpServers);
     }
 
-    /** Parses the file's text; an unusable file is an {@link IllegalArgumentException} that says where. */
-    public static AgentDefinitions parse(String json) {
+    /**
+     * Parses the file's text, replacing {@code ${VAR}} in MCP servers' {@code env} and {@code headers} from
+     * {@code environment}; an unusable file is an {@link IllegalArgumentException} that says where.
+     */
+    public static AgentDefinitions parse(String json, Map<String, String> environment) {
         JsonNode root;
         try {
             root = Json.mapper().readTree(json);
@@ -40,6 +49,20 @@ public record AgentDefinitions(List<Definition> agents) {
         }
         if (root == null || !root.isObject() || !root.path("agents").isArray()) {
             throw new IllegalArgumentException("expected an object with an \"agents\" array");
+        }
+        for (Iterator<String> fields = root.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!ROOT_FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown top-level field '" + field + "'");
+            }
+        }
+        List<McpServerDefinition> servers = new ArrayList<>();
+        if (root.has("mcp_servers")) {
+            if (!root.get("mcp_servers").isObject()) {
+                throw new IllegalArgumentException("mcp_servers must be an object of servers by name");
+            }
+            root.get("mcp_servers").fields().forEachRemaining(
+                    server -> servers.add(McpServerDefinition.parse(server.getKey(), server.getValue(), environment)));
         }
         List<Definition> definitions = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -80,7 +103,7 @@ public record AgentDefinitions(List<Definition> agents) {
             definitions.add(new Definition(name, text(entry, "description", where, !builtIn),
                     text(entry, "system_prompt", where, !builtIn), text(entry, "model", where, false), tools));
         }
-        return new AgentDefinitions(definitions);
+        return new AgentDefinitions(definitions, servers);
     }
 
     private static String text(JsonNode entry, String field, String where, boolean required) {

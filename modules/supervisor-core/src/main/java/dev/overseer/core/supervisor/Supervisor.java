@@ -26,6 +26,7 @@ import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.ThreadRecord;
 import dev.overseer.core.tool.ToolCall;
+import dev.overseer.core.tool.ToolContext;
 import dev.overseer.core.tool.ToolDispatcher;
 import dev.overseer.core.tool.ToolOutcome;
 import dev.overseer.core.tool.ToolSpec;
@@ -188,7 +189,9 @@ public final class Supervisor {
                         emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
                         ToolOutcome outcome = current.delegates().contains(call.tool())
                                 ? delegate(current, call)
-                                : dispatcher.dispatch(call);
+                                : dispatcher.dispatch(call, new ToolContext(context.userId(),
+                                        (progress, total, message) -> emit(current.name(),
+                                                new EventPayload.ToolProgress(call.id(), progress, total, message))));
                         emit(current.name(), new EventPayload.ToolCompleted(call.id(), call.tool(), outcome.result(),
                                 outcome.durationMs(), outcome.error()));
                         conversation.add(new ConversationItem.ToolResult(outcome));

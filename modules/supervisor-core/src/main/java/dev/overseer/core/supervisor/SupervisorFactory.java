@@ -3,6 +3,7 @@ package dev.overseer.core.supervisor;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.json.Json;
+import dev.overseer.core.mcp.McpServers;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
@@ -32,13 +33,19 @@ public final class SupervisorFactory {
     private final RunLifecycle lifecycle;
     private final AgentSettings settings;
     private final Clock clock;
-    private final Map<String, List<ToolSpec>> specsByAgent = new ConcurrentHashMap<>();
+    private final McpServers mcp;
+    private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
+
+    /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
+    private record Resolved(long mcpVersion, Map<String, Tool> tools, List<ToolSpec> specs) {
+    }
 
     @Inject
-    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, AgentCatalog agents,
+    public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
             MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
+        this.mcp = mcp;
         this.agents = agents;
         this.messages = messages;
         this.lifecycle = lifecycle;
@@ -54,23 +61,35 @@ public final class SupervisorFactory {
 
     /** A new dispatcher over the tools this agent may call, telling the model of them and of its delegates. */
     private ToolDispatcher dispatcher(Agent agent) {
-        Map<String, Tool> allowed = new LinkedHashMap<>();
-        for (String name : agent.tools()) {
-            Tool tool = tools.get(name);
-            if (tool != null) {
-                allowed.put(name, tool);
-            }
+        long version = mcp.version();
+        Resolved resolved = byAgent.get(agent.name());
+        if (resolved == null || resolved.mcpVersion() != version) {
+            // Specs are immutable and the same for every run of an agent: made at its first run, and again only
+            // when an MCP server's tools change.
+            resolved = resolve(agent, version);
+            byAgent.put(agent.name(), resolved);
         }
-        // Specs are immutable and the same for every run of an agent: made at its first run, not at each.
-        List<ToolSpec> specs = specsByAgent.computeIfAbsent(agent.name(), name -> {
-            List<ToolSpec> made = new ArrayList<>();
-            allowed.values().forEach(tool -> made.add(tool.spec()));
-            for (String delegate : agent.delegates()) {
-                agents.find(delegate).ifPresent(sub -> made.add(delegationSpec(sub)));
-            }
-            return List.copyOf(made);
-        });
-        return new ToolDispatcher(allowed, specs);
+        return new ToolDispatcher(resolved.tools(), resolved.specs());
+    }
+
+    /** The built-in and MCP tools that the agent's entries name, in the order of its entries. */
+    private Resolved resolve(Agent agent, long version) {
+        Map<String, Tool> available = new TreeMap<>(mcp.tools());
+        available.putAll(tools);
+        Map<String, Tool> allowed = new LinkedHashMap<>();
+        for (String entry : agent.tools()) {
+            available.forEach((name, tool) -> {
+                if (ToolNames.matches(entry, name)) {
+                    allowed.putIfAbsent(name, tool);
+                }
+            });
+        }
+        List<ToolSpec> specs = new ArrayList<>();
+        allowed.values().forEach(tool -> specs.add(tool.spec()));
+        for (String delegate : agent.delegates()) {
+            agents.find(delegate).ifPresent(sub -> specs.add(delegationSpec(sub)));
+        }
+        return new Resolved(version, allowed, List.copyOf(specs));
     }
 
     private static ToolSpec delegationSpec(Agent sub) {

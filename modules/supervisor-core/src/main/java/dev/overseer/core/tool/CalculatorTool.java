@@ -37,7 +37,7 @@ public final class CalculatorTool implements Tool {
     }
 
     @Override
-    public JsonNode call(JsonNode arguments) throws ToolException {
+    public JsonNode call(JsonNode arguments, ToolContext context) throws ToolException {
         JsonNode expression = arguments.get("expression");
         if (expression == null || !expression.isTextual() || expression.asText().isBlank()) {
             throw new ToolException("'expression' must be a non-empty string");

@@ -36,7 +36,7 @@ public final class ClockTool implements Tool {
     }
 
     @Override
-    public JsonNode call(JsonNode arguments) {
+    public JsonNode call(JsonNode arguments, ToolContext context) {
         Instant now = clock.instant();
         return Json.object()
                 .put("now", Json.timestamp(now))

@@ -40,8 +40,11 @@ public final class ToolDispatcher {
         return calls;
     }
 
-    /** Calls a tool; an unknown tool or a failing one becomes an error outcome. Interruption propagates. */
-    public ToolOutcome dispatch(ToolCall call) throws InterruptedException {
+    /**
+     * Calls a tool for the run {@code context} describes; an unknown tool or a failing one becomes an error outcome.
+     * Interruption propagates.
+     */
+    public ToolOutcome dispatch(ToolCall call, ToolContext context) throws InterruptedException {
         calls++;
         long started = System.nanoTime();
         Tool tool = tools.get(call.tool());
@@ -52,7 +55,7 @@ public final class ToolDispatcher {
             return new ToolOutcome(call, NullNode.getInstance(), "the arguments must be a JSON object", 0);
         }
         try {
-            var result = tool.call(call.arguments());
+            var result = tool.call(call.arguments(), context);
             return new ToolOutcome(call, result, null, elapsedMillis(started));
         } catch (ToolException e) {
             return new ToolOutcome(call, NullNode.getInstance(), e.getMessage(), elapsedMillis(started));

@@ -36,7 +36,7 @@ public final class WaitTool implements Tool {
     }
 
     @Override
-    public JsonNode call(JsonNode arguments) throws ToolException, InterruptedException {
+    public JsonNode call(JsonNode arguments, ToolContext context) throws ToolException, InterruptedException {
         JsonNode seconds = arguments.get("seconds");
         if (seconds == null || !seconds.canConvertToInt() || !seconds.isIntegralNumber()
                 || seconds.asInt() < 0 || seconds.asInt() > MAX_SECONDS) {

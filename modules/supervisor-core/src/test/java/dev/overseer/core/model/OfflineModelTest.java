@@ -1,16 +1,20 @@
 package dev.overseer.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ConversationItem.AssistantToolCalls;
 import dev.overseer.core.model.ConversationItem.ToolResult;
 import dev.overseer.core.model.ConversationItem.UserText;
 import dev.overseer.core.tool.ToolCall;
 import dev.overseer.core.tool.ToolOutcome;
+import dev.overseer.core.tool.ToolSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,8 +24,55 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OfflineModelTest {
     private final OfflineModel model = new OfflineModel();
 
+    private static final ToolSpec ECHO = new ToolSpec("everything__echo", "Echoes back the input",
+            (ObjectNode) Json.readTrusted("{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\"}}}"));
+
     private ModelReply ask(ConversationItem... conversation) {
-        return model.next(new ModelRequest("supervisor", null, "You are a test.", List.of(conversation), List.of()), TextStream.IGNORE);
+        return ask(List.of(), conversation);
+    }
+
+    private ModelReply ask(List<ToolSpec> tools, ConversationItem... conversation) {
+        try {
+            return model.next(new ModelRequest("supervisor", null, "You are a test.", List.of(conversation), tools),
+                    TextStream.IGNORE);
+        } catch (ModelException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void next_useOfAToolOfTheAgent_callsItWithTheObject() {
+        ToolCall call = onlyCall(ask(List.of(ECHO), new UserText("use everything__echo {\"message\": \"hi\"}")));
+
+        assertThat(call.tool()).isEqualTo("everything__echo");
+        assertThat(Json.write(call.arguments())).isEqualTo("{\"message\":\"hi\"}");
+    }
+
+    @Test
+    void next_useOfAToolTheAgentLacks_failsWithUnknownTool() {
+        assertThatThrownBy(() -> model.next(new ModelRequest("supervisor", null, "You are a test.",
+                        List.of(new UserText("use everything__echo {}")), List.of()), TextStream.IGNORE))
+                .isInstanceOf(ModelException.class)
+                .satisfies(e -> assertThat(((ModelException) e).code()).isEqualTo("unknown_tool"))
+                .hasMessageContaining("everything__echo");
+    }
+
+    @Test
+    void next_useWithArgumentsThatAreNotJson_failsWithInvalidToolArguments() {
+        assertThatThrownBy(() -> model.next(new ModelRequest("supervisor", null, "You are a test.",
+                        List.of(new UserText("use everything__echo {message: hi}")), List.of(ECHO)), TextStream.IGNORE))
+                .isInstanceOf(ModelException.class)
+                .satisfies(e -> assertThat(((ModelException) e).code()).isEqualTo("invalid_tool_arguments"));
+    }
+
+    @Test
+    void next_resultOfAnotherTool_answersWithTheResult() {
+        ToolCall call = new ToolCall("call_1", "everything__echo", Json.object().put("message", "hi"));
+        ModelReply reply = ask(List.of(ECHO), new UserText("use everything__echo {\"message\":\"hi\"}"),
+                new ConversationItem.ToolResult(new ToolOutcome(call, TextNode.valueOf("Echo: hi"), null, 1)));
+
+        assertThat(reply).isInstanceOf(ModelReply.Answer.class);
+        assertThat(((ModelReply.Answer) reply).text()).isEqualTo("The everything__echo tool returned \"Echo: hi\".");
     }
 
     private static ToolCall onlyCall(ModelReply reply) {

@@ -9,6 +9,9 @@ import dev.overseer.context.ThreadId;
 import dev.overseer.context.UserId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.mcp.McpMetrics;
+import dev.overseer.core.mcp.McpServers;
+import dev.overseer.core.mcp.McpSettings;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.OfflineModel;
@@ -102,8 +105,9 @@ final class CoreHarness implements AutoCloseable {
                 CalculatorTool.NAME, new CalculatorTool(),
                 ClockTool.NAME, new ClockTool(clock),
                 WaitTool.NAME, new WaitTool());
-        agents = new AgentCatalog(AgentDefinitions.NONE, tools);
-        supervisors = new SupervisorFactory(model, tools, agents, messages, lifecycle, AgentSettings.DEFAULTS,
+        McpSettings noServers = new McpSettings(List.of());
+        agents = new AgentCatalog(AgentDefinitions.NONE, tools, noServers);
+        supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics)), agents, messages, lifecycle, AgentSettings.DEFAULTS,
                 clock);
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),

@@ -4,16 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overseer.context.UserId;
 import dev.overseer.core.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class CalculatorToolTest {
+    private static final ToolContext CONTEXT = new ToolContext(new UserId("alice"), (progress, total, message) -> {
+    });
+
     private final CalculatorTool calculator = new CalculatorTool();
 
     private JsonNode calculate(String expression) throws ToolException {
-        return calculator.call(Json.object().put("expression", expression));
+        return calculator.call(Json.object().put("expression", expression), CONTEXT);
     }
 
     @Test
@@ -126,14 +130,14 @@ class CalculatorToolTest {
 
     @Test
     void call_missingExpression_isRejected() {
-        assertThatThrownBy(() -> calculator.call(Json.object()))
+        assertThatThrownBy(() -> calculator.call(Json.object(), CONTEXT))
                 .isInstanceOf(ToolException.class)
                 .hasMessage("'expression' must be a non-empty string");
     }
 
     @Test
     void call_nonTextOrBlankExpression_isRejected() {
-        assertThatThrownBy(() -> calculator.call(Json.object().put("expression", 42)))
+        assertThatThrownBy(() -> calculator.call(Json.object().put("expression", 42), CONTEXT))
                 .isInstanceOf(ToolException.class)
                 .hasMessage("'expression' must be a non-empty string");
         assertThatThrownBy(() -> calculate("   "))

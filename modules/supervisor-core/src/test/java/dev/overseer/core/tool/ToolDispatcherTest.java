@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.overseer.context.UserId;
 import dev.overseer.core.json.Json;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ToolDispatcherTest {
+    private static final ToolContext CONTEXT = new ToolContext(new UserId("alice"), (progress, total, message) -> {
+    });
 
     /** A tool that fails in a way chosen by the test. */
     private record Failing(String name, Exception failure) implements Tool {
@@ -24,7 +27,7 @@ class ToolDispatcherTest {
         }
 
         @Override
-        public JsonNode call(JsonNode arguments) throws ToolException, InterruptedException {
+        public JsonNode call(JsonNode arguments, ToolContext context) throws ToolException, InterruptedException {
             if (failure instanceof ToolException e) {
                 throw e;
             }
@@ -44,7 +47,7 @@ class ToolDispatcherTest {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("calculator", new CalculatorTool()));
         ToolCall call = call("calculator", Json.object().put("expression", "6*7"));
 
-        ToolOutcome outcome = dispatcher.dispatch(call);
+        ToolOutcome outcome = dispatcher.dispatch(call, CONTEXT);
 
         assertThat(outcome.failed()).isFalse();
         assertThat(outcome.error()).isNull();
@@ -57,7 +60,7 @@ class ToolDispatcherTest {
     void dispatch_unknownTool_isAnErrorOutcome() throws InterruptedException {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("calculator", new CalculatorTool()));
 
-        ToolOutcome outcome = dispatcher.dispatch(call("rm_rf", Json.object()));
+        ToolOutcome outcome = dispatcher.dispatch(call("rm_rf", Json.object()), CONTEXT);
 
         assertThat(outcome.failed()).isTrue();
         assertThat(outcome.error()).isEqualTo("unknown tool 'rm_rf'");
@@ -69,7 +72,7 @@ class ToolDispatcherTest {
     void dispatch_toolException_isAnErrorOutcomeWithItsMessage() throws InterruptedException {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("calculator", new CalculatorTool()));
 
-        ToolOutcome outcome = dispatcher.dispatch(call("calculator", Json.object().put("expression", "1/0")));
+        ToolOutcome outcome = dispatcher.dispatch(call("calculator", Json.object().put("expression", "1/0")), CONTEXT);
 
         assertThat(outcome.failed()).isTrue();
         assertThat(outcome.error()).isEqualTo("division by zero");
@@ -82,7 +85,7 @@ class ToolDispatcherTest {
         Tool broken = new Failing("broken", new IllegalStateException("secret internal detail"));
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("broken", broken));
 
-        ToolOutcome outcome = dispatcher.dispatch(call("broken", Json.object()));
+        ToolOutcome outcome = dispatcher.dispatch(call("broken", Json.object()), CONTEXT);
 
         assertThat(outcome.failed()).isTrue();
         assertThat(outcome.error()).isEqualTo("tool failed: IllegalStateException").doesNotContain("secret");
@@ -93,7 +96,7 @@ class ToolDispatcherTest {
         Tool interrupted = new Failing("slow", new InterruptedException());
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("slow", interrupted));
 
-        assertThatThrownBy(() -> dispatcher.dispatch(call("slow", Json.object())))
+        assertThatThrownBy(() -> dispatcher.dispatch(call("slow", Json.object()), CONTEXT))
                 .isInstanceOf(InterruptedException.class);
     }
 
@@ -101,7 +104,7 @@ class ToolDispatcherTest {
     void dispatch_waitOfZeroSeconds_hasNonNegativeDuration() throws InterruptedException {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("wait", new WaitTool()));
 
-        ToolOutcome outcome = dispatcher.dispatch(call("wait", Json.object().put("seconds", 0)));
+        ToolOutcome outcome = dispatcher.dispatch(call("wait", Json.object().put("seconds", 0)), CONTEXT);
 
         assertThat(outcome.failed()).isFalse();
         assertThat(outcome.durationMs()).isBetween(0L, 1_000L);
@@ -111,9 +114,9 @@ class ToolDispatcherTest {
     void calls_countsEveryDispatchIncludingFailures() throws InterruptedException {
         ToolDispatcher dispatcher = new ToolDispatcher(Map.of("calculator", new CalculatorTool()));
 
-        dispatcher.dispatch(call("calculator", Json.object().put("expression", "1+1")));
-        dispatcher.dispatch(call("nope", Json.object()));
-        dispatcher.dispatch(call("calculator", Json.object()));
+        dispatcher.dispatch(call("calculator", Json.object().put("expression", "1+1")), CONTEXT);
+        dispatcher.dispatch(call("nope", Json.object()), CONTEXT);
+        dispatcher.dispatch(call("calculator", Json.object()), CONTEXT);
 
         assertThat(dispatcher.calls()).isEqualTo(3);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overseer.context.UserId;
 import dev.overseer.core.json.Json;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -14,13 +15,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class WaitToolTest {
+    private static final ToolContext CONTEXT = new ToolContext(new UserId("alice"), (progress, total, message) -> {
+    });
+
     private final WaitTool wait = new WaitTool();
 
     @Test
     void call_zeroSeconds_returnsAtOnce() throws Exception {
         long started = System.nanoTime();
 
-        JsonNode result = wait.call(Json.object().put("seconds", 0));
+        JsonNode result = wait.call(Json.object().put("seconds", 0), CONTEXT);
 
         assertThat(Json.write(result)).isEqualTo("{\"waited_seconds\":0}");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
@@ -31,14 +35,14 @@ class WaitToolTest {
     void call_outOfRangeOrNotAWholeNumber_isRejected(String seconds) {
         JsonNode arguments = Json.readTrusted("{\"seconds\":" + seconds + "}");
 
-        assertThatThrownBy(() -> wait.call(arguments))
+        assertThatThrownBy(() -> wait.call(arguments, CONTEXT))
                 .isInstanceOf(ToolException.class)
                 .hasMessage("'seconds' must be a whole number from 0 to 60");
     }
 
     @Test
     void call_missingSeconds_isRejected() {
-        assertThatThrownBy(() -> wait.call(Json.object()))
+        assertThatThrownBy(() -> wait.call(Json.object(), CONTEXT))
                 .isInstanceOf(ToolException.class)
                 .hasMessage("'seconds' must be a whole number from 0 to 60");
     }
@@ -48,7 +52,7 @@ class WaitToolTest {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread waiter = Thread.ofPlatform().name("wait-tool-test").start(() -> {
             try {
-                wait.call(Json.object().put("seconds", 5));
+                wait.call(Json.object().put("seconds", 5), CONTEXT);
                 outcome.complete(null);
             } catch (Throwable e) {
                 outcome.complete(e);
@@ -68,7 +72,7 @@ class WaitToolTest {
     void call_alreadyInterruptedThread_doesNotWait() {
         Thread.currentThread().interrupt();
         try {
-            assertThatThrownBy(() -> wait.call(Json.object().put("seconds", 60)))
+            assertThatThrownBy(() -> wait.call(Json.object().put("seconds", 60), CONTEXT))
                     .isInstanceOf(InterruptedException.class);
         } finally {
             Thread.interrupted();
