@@ -2,7 +2,8 @@ package dev.overseer.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
+import dev.overseer.core.json.Json;
+import java.util.Optional;
 import java.util.Set;
 
 /** Typed reads of request-body fields with precise 400 details. */
@@ -12,12 +13,10 @@ public final class JsonFields {
 
     /** Rejects fields the endpoint does not know, so a typo is not silently ignored. */
     public static void allowOnly(ObjectNode body, Set<String> known) throws ApiProblem {
-        Iterator<String> names = body.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!known.contains(name)) {
-                throw ApiProblem.badRequest("unknown field '" + name + "'; allowed: " + String.join(", ", known.stream().sorted().toList()));
-            }
+        Optional<String> unknown = Json.unknownField(body, known);
+        if (unknown.isPresent()) {
+            throw ApiProblem.badRequest("unknown field '" + unknown.get() + "'; allowed: "
+                    + String.join(", ", known.stream().sorted().toList()));
         }
     }
 

@@ -12,6 +12,9 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The one JSON mapper of the process (thread-safe once built) and the RFC 3339 timestamp format. Its
@@ -62,6 +65,17 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The first field of {@code object} that is not among {@code known}, if any: so that a typo is not ignored. */
+    public static Optional<String> unknownField(JsonNode object, Set<String> known) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
     }
 
     /** An instant as an RFC 3339 UTC timestamp with milliseconds, e.g. {@code 2026-11-28T10:00:00.123Z}. */

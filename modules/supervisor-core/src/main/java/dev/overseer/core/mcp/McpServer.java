@@ -303,9 +303,7 @@ final class McpServer implements AutoCloseable {
                     throw e;
                 }
                 if (signal instanceof Progress progress) {
-                    McpSchema.ProgressNotification notification = progress.notification();
-                    context.progress().report(notification.progress() == null ? 0 : notification.progress(),
-                            notification.total(), notification.message());
+                    report(progress, context);
                 } else if (signal instanceof Ended && !result.isDone()) {
                     outcome = "disconnected";
                     throw new ToolException("MCP server '" + definition.name() + "' disconnected during the call");
@@ -314,18 +312,13 @@ final class McpServer implements AutoCloseable {
             // Progress that came just before the result still comes before it.
             for (Signal left; (left = signals.poll()) != null; ) {
                 if (left instanceof Progress progress) {
-                    McpSchema.ProgressNotification notification = progress.notification();
-                    context.progress().report(notification.progress() == null ? 0 : notification.progress(),
-                            notification.total(), notification.message());
+                    report(progress, context);
                 }
             }
             McpSchema.CallToolResult answer;
             try {
                 answer = result.join();
             } catch (RuntimeException e) {
-                if (current.transport.closed()) {
-                    current.broken.complete(null);
-                }
                 throw new ToolException("MCP server '" + definition.name() + "' failed the call: " + describe(e));
             }
             if (Boolean.TRUE.equals(answer.isError())) {
@@ -339,6 +332,12 @@ final class McpServer implements AutoCloseable {
             current.transport.forget(token);
             metrics.call(definition.name(), outcome, System.nanoTime() - started);
         }
+    }
+
+    private static void report(Progress progress, ToolContext context) {
+        McpSchema.ProgressNotification notification = progress.notification();
+        context.progress().report(notification.progress() == null ? 0 : notification.progress(), notification.total(),
+                notification.message());
     }
 
     private void deliver(Connection connection, McpSchema.ProgressNotification progress) {

@@ -1,6 +1,7 @@
 package dev.overseer.core.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.overseer.core.json.Json;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,12 +51,9 @@ public record McpServerDefinition(String name, String command, List<String> args
         if (!entry.isObject()) {
             throw new IllegalArgumentException(where + " must be an object");
         }
-        for (Iterator<String> fields = entry.fieldNames(); fields.hasNext(); ) {
-            String field = fields.next();
-            if (!FIELDS.contains(field)) {
-                throw new IllegalArgumentException(where + " has an unknown field '" + field + "'");
-            }
-        }
+        Json.unknownField(entry, FIELDS).ifPresent(field -> {
+            throw new IllegalArgumentException(where + " has an unknown field '" + field + "'");
+        });
         String command = text(entry, "command", where);
         String url = text(entry, "url", where);
         if ((command == null) == (url == null)) {

@@ -18,7 +18,6 @@ import reactor.core.publisher.Mono;
 final class RecordingTransport implements McpClientTransport {
     private final McpClientTransport transport;
     private final Map<String, Object> requestIds = new ConcurrentHashMap<>();
-    private volatile boolean closed;
 
     RecordingTransport(McpClientTransport transport) {
         this.transport = transport;
@@ -32,10 +31,6 @@ final class RecordingTransport implements McpClientTransport {
     /** Forgets a finished call. */
     void forget(String progressToken) {
         requestIds.remove(progressToken);
-    }
-
-    boolean closed() {
-        return closed;
     }
 
     @Override
@@ -69,13 +64,11 @@ final class RecordingTransport implements McpClientTransport {
 
     @Override
     public Mono<Void> closeGracefully() {
-        closed = true;
         return transport.closeGracefully();
     }
 
     @Override
     public void close() {
-        closed = true;
         transport.close();
     }
 }

@@ -6,7 +6,6 @@ import dev.overseer.core.json.Json;
 import dev.overseer.core.mcp.McpServerDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,12 +49,9 @@ public record AgentDefinitions(List<Definition> agents, List<McpServerDefinition
         if (root == null || !root.isObject() || !root.path("agents").isArray()) {
             throw new IllegalArgumentException("expected an object with an \"agents\" array");
         }
-        for (Iterator<String> fields = root.fieldNames(); fields.hasNext(); ) {
-            String field = fields.next();
-            if (!ROOT_FIELDS.contains(field)) {
-                throw new IllegalArgumentException("unknown top-level field '" + field + "'");
-            }
-        }
+        Json.unknownField(root, ROOT_FIELDS).ifPresent(field -> {
+            throw new IllegalArgumentException("unknown top-level field '" + field + "'");
+        });
         List<McpServerDefinition> servers = new ArrayList<>();
         if (root.has("mcp_servers")) {
             if (!root.get("mcp_servers").isObject()) {
@@ -72,12 +68,9 @@ public record AgentDefinitions(List<Definition> agents, List<McpServerDefinition
             if (!entry.isObject()) {
                 throw new IllegalArgumentException(where + " must be an object");
             }
-            for (Iterator<String> fields = entry.fieldNames(); fields.hasNext(); ) {
-                String field = fields.next();
-                if (!FIELDS.contains(field)) {
-                    throw new IllegalArgumentException(where + " has an unknown field '" + field + "'");
-                }
-            }
+            Json.unknownField(entry, FIELDS).ifPresent(field -> {
+                throw new IllegalArgumentException(where + " has an unknown field '" + field + "'");
+            });
             String name = text(entry, "name", where, true);
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException(where + ".name must be lower-case letters, digits, '_' or '-', "
