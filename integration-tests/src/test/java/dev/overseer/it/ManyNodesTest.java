@@ -117,8 +117,7 @@ class ManyNodesTest {
                     WsClient resumer = WsClient.connect(b.ws(), token)) {
                 assertThat(subscriber.next().path("type").asText()).isEqualTo("connection_established");
                 assertThat(resumer.next().path("type").asText()).isEqualTo("connection_established");
-                subscriber.send("{\"type\":\"subscribe\",\"thread_id\":\"" + thread + "\",\"request_id\":\"s\"}");
-                Thread.sleep(300);
+                subscriber.subscribe(thread, "s");
 
                 // Started over HTTP on A; B's subscriber attaches to it, B's resumer and an SSE stream on B follow it.
                 String run = a.json(token, "POST", "/api/threads/" + thread + "/runs", "{\"content\":\"wait 2 seconds\"}")
@@ -161,8 +160,7 @@ class ManyNodesTest {
             String thread = a.json(token, "POST", "/api/threads", "{}").path("id").asText();
             try (WsClient subscriber = WsClient.connect(nodes.b().ws(), token)) {
                 assertThat(subscriber.next().path("type").asText()).isEqualTo("connection_established");
-                subscriber.send("{\"type\":\"subscribe\",\"thread_id\":\"" + thread + "\"}");
-                Thread.sleep(300);
+                subscriber.subscribe(thread, "s");
                 // Each ends within milliseconds. One that ends before B has read the run its announcement names is
                 // replayed from the database (under load that happens: LoadSmokeTest's two-node run caught it).
                 List<String> started = new java.util.ArrayList<>();

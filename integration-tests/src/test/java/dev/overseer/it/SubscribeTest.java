@@ -37,7 +37,7 @@ class SubscribeTest {
             String thread = accepted.path("thread_id").asText();
             tab1.runEvents(accepted.path("run_id").asText());
 
-            subscribe(tab2, thread, "follow-thread");
+            tab2.subscribe(thread, "follow-thread");
 
             tab1.send(Frames.startAgent("What is 2+3?", thread, "second"));
             String overWebSocket = tab1.nextOfType("run_accepted").path("run_id").asText();
@@ -69,8 +69,8 @@ class SubscribeTest {
             JsonNode accepted = client.nextOfType("run_accepted");
             String thread = accepted.path("thread_id").asText();
             client.runEvents(accepted.path("run_id").asText());
-            subscribe(client, thread, "own-thread");
-            subscribe(client, thread, "own-thread-again");
+            client.subscribe(thread, "own-thread");
+            client.subscribe(thread, "own-thread-again");
 
             for (int round = 0; round < 10; round++) {
                 client.send(Frames.startAgent("What is " + round + "+1?", thread, "own-" + round));
@@ -116,13 +116,6 @@ class SubscribeTest {
     }
 
     /** Subscribes, and waits for a pong: frames of one connection are handled in order. */
-    private static void subscribe(WsClient client, String thread, String requestId) {
-        client.send(Frames.subscribe(thread, requestId));
-        client.send(Frames.ping());
-        assertThat(client.until(frame -> type(frame).equals("pong"))).as("answers to subscribe")
-                .noneMatch(frame -> type(frame).equals("error"));
-    }
-
     private static String newUser() {
         return "subscribe-" + USERS.incrementAndGet();
     }

@@ -115,6 +115,17 @@ public final class WsClient implements AutoCloseable {
     }
 
     /** Every frame of one run up to its terminal event. */
+    /**
+     * Subscribes to a thread and returns once the server has handled it: frames of a connection are handled in
+     * order, so the pong that answers the ping sent after it means the subscription is in place.
+     */
+    public void subscribe(String threadId, String requestId) {
+        send(Frames.subscribe(threadId, requestId));
+        send(Frames.ping());
+        assertThat(until(frame -> frame.path("type").asText().equals("pong"))).as("answers to subscribe")
+                .noneMatch(frame -> frame.path("type").asText().equals("error"));
+    }
+
     public List<JsonNode> runEvents(String runId) {
         List<JsonNode> events = new ArrayList<>();
         while (true) {

@@ -12,7 +12,9 @@ import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,12 @@ public final class RemoteRuns {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteRuns.class);
     private static final int MAX_EVENTS_PER_READ = 10_000;
 
+    /** Reads happen off the listening thread: reading a run must not hold up other nodes' signals. */
+    private static final Executor OFF_LISTENER = task -> Thread.ofVirtual().name("mirror").start(task);
+
     private final Map<RunId, Mirror> mirrors = new ConcurrentHashMap<>();
+    /** Per watched thread, the last announced run still being handed to watchers: runs reach them in order. */
+    private final Map<ThreadId, CompletableFuture<Void>> announcing = new ConcurrentHashMap<>();
     private final NodeSignals signals;
     private final EventStore events;
     private final RunStore runs;
@@ -92,9 +99,20 @@ public final class RemoteRuns {
         if (!watchers.isWatched(thread) || registry.get(run).isPresent()) {
             return;
         }
-        // Off the listening thread: reading the run and its events must not hold up other nodes' signals.
-        Thread.ofVirtual().name("mirror-" + run.value()).start(() -> runs.findById(run).flatMap(this::forWatchers)
-                .ifPresent(watchers::started));
+        // A thread's runs are announced one after another; each is handed over only after the one before it,
+        // so a subscriber never gets a run's events before those of the run that preceded it.
+        CompletableFuture<Void> handedOver = announcing.compute(thread, (key, previous) ->
+                (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+                        .thenRunAsync(() -> handOver(run), OFF_LISTENER));
+        handedOver.whenComplete((done, failure) -> announcing.remove(thread, handedOver));
+    }
+
+    private void handOver(RunId run) {
+        try {
+            runs.findById(run).flatMap(this::forWatchers).ifPresent(watchers::started);
+        } catch (RuntimeException e) {
+            LOG.warn("reading run {} that another node admitted on a watched thread failed", run, e);
+        }
     }
 
     /**
