@@ -62,7 +62,8 @@ public record OverseerConfig(
         AgentSettings agentSettings = new AgentSettings(
                 reader.integer("OVERSEER_AGENT_MAX_STEPS", 8, 1, 100),
                 reader.integer("OVERSEER_HISTORY_CHARS", 24_000, 0, 10_000_000),
-                Duration.ofSeconds(reader.integer("OVERSEER_RUN_TIMEOUT_SECONDS", 600, 1, 86_400)));
+                Duration.ofSeconds(reader.integer("OVERSEER_RUN_TIMEOUT_SECONDS", 600, 1, 86_400)),
+                Duration.ofSeconds(reader.integer("OVERSEER_APPROVAL_TIMEOUT_SECONDS", 600, 1, 604_800)));
         int heartbeat = reader.integer("OVERSEER_WS_HEARTBEAT_SECONDS", 25, 1, 3_600);
         int idle = reader.integer("OVERSEER_WS_IDLE_TIMEOUT_SECONDS", 75, 1, 86_400);
         if (idle <= heartbeat) {

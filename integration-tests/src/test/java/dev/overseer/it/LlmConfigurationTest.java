@@ -193,7 +193,7 @@ class LlmConfigurationTest {
                 Map.of("OVERSEER_AGENTS_FILE", agents.toString()), 0).agents();
 
         assertThat(definitions.agents()).containsExactly(
-                new AgentDefinitions.Definition("supervisor", null, null, null, List.of("calculator")));
+                new AgentDefinitions.Definition("supervisor", null, null, null, List.of("calculator"), List.of()));
     }
 
     // ---- helpers -------------------------------------------------------------------------------------

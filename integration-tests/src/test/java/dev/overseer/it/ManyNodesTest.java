@@ -177,6 +177,44 @@ class ManyNodesTest {
     }
 
     @Test
+    void aToolCallWaitingOnOneNode_isAnsweredOnTheOther_overHttpAndOverWebSocket() throws Exception {
+        assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
+        String token = Jwts.signed(TestServer.SECRET, "approvals-across");
+        Path agentsDir = Files.createTempDirectory("overseer-it-approvals-agents-");
+        try (Nodes nodes = Nodes.start("approvals", Map.of("OVERSEER_AGENTS_FILE",
+                ApprovalsTest.agentsFile(agentsDir).toString()))) {
+            try (WsClient onA = WsClient.connect(nodes.a().ws(), token);
+                    WsClient onB = WsClient.connect(nodes.b().ws(), token)) {
+                assertThat(onA.next().path("type").asText()).isEqualTo("connection_established");
+                assertThat(onB.next().path("type").asText()).isEqualTo("connection_established");
+
+                String overHttp = ApprovalsTest.start(onA, "What is 6*7?");
+                String call = onA.nextOfType("approval_requested").path("payload").path("tool_call_id").asText();
+                assertThat(nodes.b().json(token, "GET", "/api/runs/" + overHttp, null)
+                        .path("pending_approval").path("tool_call_id").asText()).isEqualTo(call);
+                JsonNode answered = nodes.b().json(token, "POST", "/api/runs/" + overHttp + "/approvals",
+                        "{\"tool_call_id\":\"" + call + "\",\"approved\":true}");
+                assertThat(answered.path("status").asText()).isIn("running", "completed");
+                List<JsonNode> events = onA.runEvents(overHttp);
+                assertThat(events.get(events.size() - 1).path("payload").path("output").asText()).contains("42");
+                assertThat(nodes.b().send(token, "POST", "/api/runs/" + overHttp + "/approvals",
+                        "{\"tool_call_id\":\"" + call + "\",\"approved\":true}").statusCode()).isEqualTo(409);
+
+                String overWs = ApprovalsTest.start(onA, "What is 2+2?");
+                call = onA.nextOfType("approval_requested").path("payload").path("tool_call_id").asText();
+                onB.send(ApprovalsTest.approve(overWs, call, false, "not on this node", "across"));
+                JsonNode resolved = onB.nextOfType("approval_resolved");
+                assertThat(resolved.path("run_id").asText()).isEqualTo(overWs);
+                assertThat(resolved.path("payload").path("reason").asText()).isEqualTo("not on this node");
+                List<JsonNode> rejected = onA.runEvents(overWs);
+                assertThat(rejected).anySatisfy(event -> assertThat(event.path("payload").path("error").asText())
+                        .isEqualTo("rejected: not on this node"));
+                assertThat(nodes.b().events(token, overWs)).endsWith(rejected.toArray(JsonNode[]::new));
+            }
+        }
+    }
+
+    @Test
     void listenerOfAFollowingNode_dropsWhileTheRunEnds_andItsFollowerStillGetsEveryEventOnceItListensAgain()
             throws Exception {
         assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");

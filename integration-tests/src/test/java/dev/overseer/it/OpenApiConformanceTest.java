@@ -18,6 +18,8 @@ import dev.overseer.http.ApiRoute;
 import dev.overseer.it.EventStreamClient.Event;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -56,7 +58,8 @@ class OpenApiConformanceTest {
     @BeforeAll
     static void startServer() {
         // Two active runs per user, so that 429 too_many_runs is cheap to provoke.
-        server = TestServer.start(Map.of("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", "2"));
+        // An agent whose calculator calls wait for approval, for the approvals route.
+        server = TestServer.start(Map.of("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", "2", "OVERSEER_AGENTS_FILE", gatedAgent()));
         Http.Response served = new Http(server, null).get("/openapi.json");
         assertThat(served.status()).isEqualTo(200);
         documentText = served.body();
@@ -69,6 +72,19 @@ class OpenApiConformanceTest {
         schemas = SchemaRegistry.withDefaultDialect(openApi31, builder -> builder
                 .schemas(Map.of(DOCUMENT_IRI, documentText))
                 .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+    }
+
+    private static String gatedAgent() {
+        try {
+            Path agents = Files.createTempDirectory("overseer-conformance-").resolve("agents.json");
+            Files.writeString(agents, """
+                    {"agents": [{"name": "gatekeeper", "description": "Computes, once a person agrees.",
+                                 "system_prompt": "Use the calculator.", "tools": ["calculator"],
+                                 "require_approval": ["calculator"]}]}""");
+            return agents.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
@@ -241,6 +257,26 @@ class OpenApiConformanceTest {
             stream.awaitEnd(Duration.ofSeconds(5));
             checkStream("GET", "/api/runs/{id}/events", stream, events);
         }
+
+        // A tool call waiting for approval: the run with its pending call, the answer, and the refusals.
+        String gated = http.post("/api/threads/" + http.createThread() + "/runs",
+                "{\"content\":\"What is 6*7?\",\"agent\":\"gatekeeper\"}").json().path("id").asText();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> http.get("/api/runs/" + gated).json().path("status").asText(), "requires_action"::equals);
+        Http.Response pending = http.get("/api/runs/" + gated);
+        check("GET", "/api/runs/{id}", pending);
+        String answer = "{\"tool_call_id\":\"" + pending.json().path("pending_approval").path("tool_call_id").asText()
+                + "\",\"approved\":true}";
+        check("POST", "/api/runs/{id}/approvals", http.post("/api/runs/" + gated + "/approvals",
+                "{\"tool_call_id\":\"call_1\",\"approved\":\"yes\"}"));
+        check("POST", "/api/runs/{id}/approvals", anonymous.post("/api/runs/" + gated + "/approvals", answer));
+        check("POST", "/api/runs/{id}/approvals", http.post("/api/runs/run_00000000000000000000000000/approvals", answer));
+        check("POST", "/api/runs/{id}/approvals", http.post("/api/runs/" + gated + "/approvals", answer));
+        check("POST", "/api/runs/{id}/approvals", http.post("/api/runs/" + gated + "/approvals", answer));
+        check("POST", "/api/runs/{id}/approvals", http.post("/api/runs/" + gated + "/approvals",
+                "x".repeat(1024 * 1024 + 1)));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> http.get("/api/runs/" + gated).json().path("status").asText(), "completed"::equals);
 
         check("GET", "/api/threads/{id}/messages", http.get("/api/threads/" + thread + "/messages?limit=1"));
         check("GET", "/api/threads/{id}/messages", http.get("/api/threads/" + thread + "/messages"));

@@ -38,9 +38,9 @@ class SchemaTest {
 
     @Test
     void migrations_leaveNoMessagesTable_andThreadsListedThroughAnIndex() {
-        assertThat(database.migrate()).isEqualTo(15);
+        assertThat(database.migrate()).isEqualTo(16);
         List<String> tables = tables();
-        assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads")
+        assertThat(tables).as(TestDatabase.kind()).contains("runs", "threads", "run_approvals")
                 .doesNotContain("messages", "thread_listing", "thread_listing_state", "thread_listing_token");
         assertThat(database.migrate()).isZero();
     }
@@ -56,7 +56,7 @@ class SchemaTest {
             handle.execute("CREATE TABLE listing_schema_history (installed_rank INTEGER NOT NULL PRIMARY KEY)");
         });
 
-        assertThat(database.migrate()).isEqualTo(3); // V13 to V15
+        assertThat(database.migrate()).isEqualTo(4); // V13 to V16
 
         assertThat(tables()).as(TestDatabase.kind()).contains("threads").doesNotContain("thread_listing",
                 "thread_listing_state", "thread_listing_token", "listing_schema_history");
@@ -88,7 +88,7 @@ class SchemaTest {
             message(handle, "msg_a3", "thr_a", "run_a3", "assistant", "It is noon.", 3_300);
         });
 
-        assertThat(database.migrate()).isEqualTo(6); // V10 to V15
+        assertThat(database.migrate()).isEqualTo(7); // V10 to V16
 
         MessageStore messages = new MessageStore(database.jdbi());
         ThreadId thread = new ThreadId("thr_a");

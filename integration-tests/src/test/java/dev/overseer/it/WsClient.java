@@ -114,7 +114,6 @@ public final class WsClient implements AutoCloseable {
         }
     }
 
-    /** Every frame of one run up to its terminal event. */
     /**
      * Subscribes to a thread and returns once the server has handled it: frames of a connection are handled in
      * order, so the pong that answers the ping sent after it means the subscription is in place.
@@ -126,6 +125,7 @@ public final class WsClient implements AutoCloseable {
                 .noneMatch(frame -> frame.path("type").asText().equals("error"));
     }
 
+    /** Every frame of one run up to its terminal event. */
     public List<JsonNode> runEvents(String runId) {
         List<JsonNode> events = new ArrayList<>();
         while (true) {

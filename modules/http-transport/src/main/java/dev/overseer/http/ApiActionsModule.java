@@ -4,6 +4,7 @@ import dagger.Binds;
 import dagger.Module;
 import dagger.multibindings.IntoMap;
 import dagger.multibindings.StringKey;
+import dev.overseer.http.action.ApproveToolAction;
 import dev.overseer.http.action.CancelRunAction;
 import dev.overseer.http.action.CreateThreadAction;
 import dev.overseer.http.action.DeleteThreadAction;
@@ -30,6 +31,7 @@ public interface ApiActionsModule {
             new ApiRoute("POST", "/api/threads/{id}/runs", StartRunAction.NAME),
             new ApiRoute("GET", "/api/runs/{id}", GetRunAction.NAME),
             new ApiRoute("POST", "/api/runs/{id}/cancel", CancelRunAction.NAME),
+            new ApiRoute("POST", "/api/runs/{id}/approvals", ApproveToolAction.NAME),
             new ApiRoute("GET", "/api/runs/{id}/events", ListRunEventsAction.NAME));
 
     @Binds
@@ -76,6 +78,11 @@ public interface ApiActionsModule {
     @IntoMap
     @StringKey(CancelRunAction.NAME)
     ApiAction cancelRun(CancelRunAction action);
+
+    @Binds
+    @IntoMap
+    @StringKey(ApproveToolAction.NAME)
+    ApiAction approveTool(ApproveToolAction action);
 
     @Binds
     @IntoMap

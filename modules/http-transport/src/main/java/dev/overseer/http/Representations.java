@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.store.MessageRecord;
 import dev.overseer.core.store.Page;
+import dev.overseer.core.store.PendingApproval;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.store.ThreadRecord;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** The JSON shapes of SPEC §6: thread, message, run, and list pages. */
@@ -34,7 +36,13 @@ public final class Representations {
                 .put("created_at", Json.timestamp(message.createdAt()));
     }
 
+    /** A run that waits for no approval (one that is not {@code requires_action}, or whose wait was not looked up). */
     public static ObjectNode run(RunRecord run) {
+        return run(run, Optional.empty());
+    }
+
+    /** A run with the tool call it waits for, if any, as {@code pending_approval} (null when none). */
+    public static ObjectNode run(RunRecord run, Optional<PendingApproval> pending) {
         ObjectNode node = Json.object()
                 .put("id", run.id().value())
                 .put("thread_id", run.threadId().value())
@@ -56,6 +64,16 @@ public final class Representations {
             node.putObject("usage")
                     .put("prompt_tokens", run.usage().promptTokens())
                     .put("completion_tokens", run.usage().completionTokens());
+        }
+        if (pending.isEmpty()) {
+            node.putNull("pending_approval");
+        } else {
+            node.putObject("pending_approval")
+                    .put("tool_call_id", pending.get().toolCallId())
+                    .put("tool", pending.get().tool())
+                    .<ObjectNode>set("arguments", pending.get().arguments())
+                    .put("requested_at", Json.timestamp(pending.get().requestedAt()))
+                    .put("expires_at", Json.timestamp(pending.get().expiresAt()));
         }
         return node;
     }

@@ -13,6 +13,7 @@ final class RunProblems {
             case NOT_FOUND -> new ApiProblem(404, "not_found", e.getMessage());
             case THREAD_BUSY -> new ApiProblem(409, "thread_busy", e.getMessage());
             case RUN_NOT_ACTIVE -> new ApiProblem(409, "run_not_active", e.getMessage());
+            case APPROVAL_NOT_PENDING -> new ApiProblem(409, "approval_not_pending", e.getMessage());
             case TOO_MANY_RUNS -> new ApiProblem(429, "too_many_runs", e.getMessage());
             case RATE_LIMITED -> new ApiProblem(429, "rate_limited", e.getMessage(), e.retryAfterMillis());
             case UNAVAILABLE -> new ApiProblem(503, "unavailable", e.getMessage(), e.retryAfterMillis());

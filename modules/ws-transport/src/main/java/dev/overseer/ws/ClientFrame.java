@@ -18,6 +18,11 @@ sealed interface ClientFrame {
     record Subscribe(String threadId, String requestId) implements ClientFrame {
     }
 
+    /** Approves or rejects a tool call of a run that waits for it; {@code reason} may be null. */
+    record ApproveTool(String runId, String toolCallId, boolean approved, String reason, String requestId)
+            implements ClientFrame {
+    }
+
     /** Asks for a {@code pong}. */
     record Ping(String requestId) implements ClientFrame {
     }

@@ -43,6 +43,9 @@ final class ClientFrameDecoder {
             case "resume" -> new ClientFrame.Resume(requiredNonBlank(node, "run_id", requestId),
                     afterSeq(node, requestId), requestId);
             case "subscribe" -> new ClientFrame.Subscribe(requiredNonBlank(node, "thread_id", requestId), requestId);
+            case "approve_tool" -> new ClientFrame.ApproveTool(requiredNonBlank(node, "run_id", requestId),
+                    requiredNonBlank(node, "tool_call_id", requestId), approved(node, requestId),
+                    optionalString(node, "reason", requestId), requestId);
             case "ping" -> new ClientFrame.Ping(requestId);
             default -> throw new FrameError("unknown_type", "unknown frame type '" + abbreviate(type.asText()) + "'",
                     requestId);
@@ -76,6 +79,14 @@ final class ClientFrameDecoder {
             throw new FrameError("invalid_message", field + " must not contain U+0000", requestId);
         }
         return value.asText();
+    }
+
+    private static boolean approved(JsonNode node, String requestId) throws FrameError {
+        JsonNode value = node.get("approved");
+        if (value == null || !value.isBoolean()) {
+            throw new FrameError("invalid_message", "approved is required and must be true or false", requestId);
+        }
+        return value.booleanValue();
     }
 
     private static int afterSeq(JsonNode node, String requestId) throws FrameError {

@@ -5,7 +5,9 @@ import dev.overseer.context.RunId;
 import dev.overseer.context.ThreadId;
 import dev.overseer.context.WebSocketContext;
 import dev.overseer.context.ExecutionContext;
+import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
+import dev.overseer.core.json.Json;
 import dev.overseer.core.run.ActiveRun;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.run.RunRejectedException.Reason;
@@ -23,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -106,6 +109,7 @@ public final class ClientFrameHandler {
                 case ClientFrame.CancelRun cancel -> runs.cancel(context.userId(), RunId.parse(cancel.runId()));
                 case ClientFrame.Resume resume -> follow(RunId.parse(resume.runId()), resume.afterSeq());
                 case ClientFrame.Subscribe subscribe -> subscribe(ThreadId.parse(subscribe.threadId()));
+                case ClientFrame.ApproveTool approve -> approve(approve);
             }
         } catch (InvalidIdException e) {
             sendError("invalid_message", e.getMessage(), frame.requestId());
@@ -140,6 +144,7 @@ public final class ClientFrameHandler {
             case ClientFrame.CancelRun cancel -> "cancel_run";
             case ClientFrame.Resume resume -> "resume";
             case ClientFrame.Subscribe subscribe -> "subscribe";
+            case ClientFrame.ApproveTool approve -> "approve_tool";
             case ClientFrame.Ping ping -> "ping";
         };
     }
@@ -207,6 +212,28 @@ public final class ClientFrameHandler {
         synchronized (threadWatches) {
             threadWatches.add(unwatch);
         }
+    }
+
+    /**
+     * Answers a waiting tool call. The answer to the client is the run's {@code approval_resolved} event: a connection
+     * that follows the run gets it among the others; one that does not is sent that one event.
+     */
+    private void approve(ClientFrame.ApproveTool approve) {
+        RunId run = RunId.parse(approve.runId());
+        runs.approve(context.userId(), run, approve.toolCallId(), approve.approved(), approve.reason());
+        if (!following.containsKey(run)) {
+            AtomicBoolean sent = new AtomicBoolean();
+            runs.follow(context.userId(), run, 0, event -> {
+                if (event.type().equals("approval_resolved") && resolves(event, approve.toolCallId())
+                        && sent.compareAndSet(false, true)) {
+                    outbox.send(event.json());
+                }
+            });
+        }
+    }
+
+    private static boolean resolves(RunEvent event, String toolCallId) {
+        return Json.readTrusted(event.json()).path("payload").path("tool_call_id").asText().equals(toolCallId);
     }
 
     /** Follows a run from its start, once, however many reasons this connection has to follow it. */

@@ -1,6 +1,7 @@
 package dev.overseer.http.action;
 
 import dev.overseer.context.RequestContext;
+import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.ApiAction;
 import dev.overseer.http.ApiProblem;
@@ -24,7 +25,7 @@ public final class GetRunAction implements ApiAction {
 
     @Override
     public ApiResponse handle(ApiRequest http) throws ApiProblem {
-        return ApiResponse.ok(Representations.run(runs.find(request.userId(), Paths.runId(http))
-                .orElseThrow(() -> ApiProblem.notFound("run"))));
+        RunRecord run = runs.find(request.userId(), Paths.runId(http)).orElseThrow(() -> ApiProblem.notFound("run"));
+        return ApiResponse.ok(Representations.run(run, runs.pendingApproval(run)));
     }
 }

@@ -1,10 +1,13 @@
 package dev.overseer.core.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.LongNode;
+import dev.overseer.core.json.Json;
 import dev.overseer.core.json.JsonObjectWriter;
 import dev.overseer.core.model.TokenUsage;
+import java.time.Instant;
 
 /** The typed content of a run event (SPEC §4); each kind knows its wire type and its payload JSON. */
 public sealed interface EventPayload {
@@ -106,6 +109,35 @@ public sealed interface EventPayload {
         private static JsonNode number(double value) {
             return value == Math.rint(value) && Math.abs(value) < 1e15 ? LongNode.valueOf((long) value)
                     : DoubleNode.valueOf(value);
+        }
+    }
+
+    /** A tool call waits for the run's user to approve it, until {@code expiresAt}; the run is requires_action. */
+    record ApprovalRequested(String toolCallId, String tool, JsonNode arguments, Instant expiresAt)
+            implements EventPayload {
+        @Override
+        public String type() {
+            return "approval_requested";
+        }
+
+        @Override
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("tool_call_id", toolCallId).put("tool", tool).put("arguments", arguments)
+                    .put("expires_at", Json.timestamp(expiresAt));
+        }
+    }
+
+    /** How a waiting tool call was answered: {@code by} is {@code user} or {@code timeout}. */
+    record ApprovalResolved(String toolCallId, boolean approved, String reason, String by) implements EventPayload {
+        @Override
+        public String type() {
+            return "approval_resolved";
+        }
+
+        @Override
+        public void writeTo(JsonObjectWriter payload) {
+            payload.put("tool_call_id", toolCallId).put("approved", BooleanNode.valueOf(approved))
+                    .put("reason", reason).put("by", by);
         }
     }
 

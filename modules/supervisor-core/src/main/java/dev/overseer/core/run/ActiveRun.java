@@ -39,6 +39,9 @@ public final class ActiveRun {
     private Thread runner;
     private StopReason stopReason;
     private boolean finishing;
+    /** When the run's timeout clock stopped (a tool call waits for a person), or -1; and how long it stood still. */
+    private long pausedSince = -1;
+    private long pausedNanos;
 
     public ActiveRun(RunId runId, ThreadId threadId, UserId owner) {
         this.runId = runId;
@@ -148,6 +151,37 @@ public final class ActiveRun {
             finishing = true;
             runner = null;
             return stopReason;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops or restarts the run's timeout clock: time spent waiting for a person's approval does not count. */
+    void pauseClock(boolean paused) {
+        lock.lock();
+        try {
+            if (paused && pausedSince < 0) {
+                pausedSince = System.nanoTime();
+            } else if (!paused && pausedSince >= 0) {
+                pausedNanos += System.nanoTime() - pausedSince;
+                pausedSince = -1;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long the timeout clock stood still since the last call, a pause going on now included. */
+    public long takePausedNanos() {
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            long paused = pausedNanos + (pausedSince < 0 ? 0 : now - pausedSince);
+            pausedNanos = 0;
+            if (pausedSince >= 0) {
+                pausedSince = now;
+            }
+            return paused;
         } finally {
             lock.unlock();
         }

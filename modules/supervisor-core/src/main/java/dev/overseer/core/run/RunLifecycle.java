@@ -4,6 +4,7 @@ import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.store.EventWriter;
+import dev.overseer.core.store.PendingApproval;
 import dev.overseer.core.store.RunFinish;
 import dev.overseer.core.store.RunRecord;
 import jakarta.inject.Inject;
@@ -11,6 +12,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,6 +62,26 @@ public final class RunLifecycle {
         writer.append(event);
         run.publish(event);
         metrics.eventEmitted();
+    }
+
+    /**
+     * Stores a tool call's request for approval with its event, waits until they are committed (an answer must find
+     * the request), then publishes the event. The wait is not cut short by a cancel, which the caller sees next.
+     */
+    public void requestApproval(ActiveRun run, RunEvent requested, PendingApproval approval) {
+        try {
+            writer.requestApproval(requested, approval).orTimeout(DURABILITY_WAIT_SECONDS, TimeUnit.SECONDS).join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("the approval request of run " + run.runId() + " could not be stored",
+                    e.getCause());
+        }
+        run.publish(requested);
+        metrics.eventEmitted();
+    }
+
+    /** Stops or restarts the run's timeout clock while a tool call waits for a person. */
+    public void pauseClock(ActiveRun run, boolean paused) {
+        run.pauseClock(paused);
     }
 
     /**

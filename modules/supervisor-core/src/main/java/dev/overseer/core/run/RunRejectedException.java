@@ -11,6 +11,7 @@ public final class RunRejectedException extends RuntimeException {
         THREAD_BUSY,
         TOO_MANY_RUNS,
         RUN_NOT_ACTIVE,
+        APPROVAL_NOT_PENDING,
         RATE_LIMITED,
         UNAVAILABLE;
 

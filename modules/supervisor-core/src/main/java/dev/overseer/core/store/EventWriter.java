@@ -57,6 +57,10 @@ public final class EventWriter implements AutoCloseable {
     private record Append(RunEvent event) implements Op {
     }
 
+    private record RequestApproval(RunEvent requested, PendingApproval approval, CompletableFuture<Void> stored)
+            implements Op {
+    }
+
     private record Renew(CompletableFuture<Integer> renewed) implements Op {
     }
 
@@ -116,6 +120,16 @@ public final class EventWriter implements AutoCloseable {
     /** Queues an event for the next batch. */
     public void append(RunEvent event) {
         offer(new Append(event));
+    }
+
+    /**
+     * Queues a tool call's request for approval with its {@code approval_requested} event, which moves the run to
+     * {@code requires_action}; the future completes once they are committed, so that an answer finds the request.
+     */
+    public CompletableFuture<Void> requestApproval(RunEvent requested, PendingApproval approval) {
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        offer(new RequestApproval(requested, approval, stored));
+        return stored;
     }
 
     /** Queues the move of a run from queued to running. */
@@ -231,6 +245,7 @@ public final class EventWriter implements AutoCloseable {
             batch.admit(handle, runs);
             EventStore.insert(handle, batch.events);
             runs.markStarted(handle, batch.startedOnly());
+            ApprovalStore.insert(handle, batch.approvals);
             runs.finish(handle, batch.outcomes(), batch.started);
             signals.announce(handle, NodeSignals.EVENTS, announcements(batch.events));
             signals.announce(handle, NodeSignals.RUNS, batch.admitted(signals.nodeId()));
@@ -253,6 +268,7 @@ public final class EventWriter implements AutoCloseable {
         return switch (op) {
             case Admit admit -> admit.admission().run().id();
             case Append append -> append.event().runId();
+            case RequestApproval request -> request.approval().runId();
             case Renew renew -> null;
             case Started started -> started.runId();
             case Finish finish -> finish.finish().runId();
@@ -266,6 +282,7 @@ public final class EventWriter implements AutoCloseable {
         /** What came of each admission, in order, once the transaction admitted them (it may still roll back). */
         final List<RunStore.Admission> admissionOutcomes = new ArrayList<>();
         final List<RunEvent> events = new ArrayList<>();
+        final List<PendingApproval> approvals = new ArrayList<>();
         final List<CompletableFuture<Integer>> renewals = new ArrayList<>();
         /** How many leases the transaction renewed. */
         int renewed;
@@ -278,6 +295,11 @@ public final class EventWriter implements AutoCloseable {
                 switch (op) {
                     case Admit admit -> admissions.add(admit);
                     case Append append -> events.add(append.event());
+                    case RequestApproval request -> {
+                        events.add(request.requested());
+                        approvals.add(request.approval());
+                        waiting.add(request.stored());
+                    }
                     case Renew renew -> renewals.add(renew.renewed());
                     case Started start -> started.put(start.runId(), start.at());
                     case Finish finish -> {

@@ -33,7 +33,9 @@ public final class NodeSignals implements AutoCloseable {
     public static final String EVENTS = "overseer_events";
     /** A run admitted on a thread: {@code thread_id:run_id:node_id}, for the thread's watchers on other nodes. */
     public static final String RUNS = "overseer_runs";
-    private static final List<String> CHANNELS = List.of(CANCEL, EVENTS, RUNS);
+    /** A waiting tool call of a run was answered, by run id: the node that runs it reads the answer. */
+    public static final String APPROVALS = "overseer_approvals";
+    private static final List<String> CHANNELS = List.of(CANCEL, EVENTS, RUNS, APPROVALS);
     private static final Logger LOG = LoggerFactory.getLogger(NodeSignals.class);
     private static final int POLL_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 5_000;

@@ -1,9 +1,13 @@
 package dev.overseer.core.store;
 
-/** The life of a run: queued, running, then exactly one of completed, failed, cancelled. */
+/**
+ * The life of a run: queued, running (and requires_action while a tool call waits for a person's approval), then
+ * exactly one of completed, failed, cancelled.
+ */
 public enum RunStatus {
     QUEUED("queued"),
     RUNNING("running"),
+    REQUIRES_ACTION("requires_action"),
     COMPLETED("completed"),
     FAILED("failed"),
     CANCELLED("cancelled");
@@ -19,7 +23,7 @@ public enum RunStatus {
     }
 
     public boolean active() {
-        return this == QUEUED || this == RUNNING;
+        return this == QUEUED || this == RUNNING || this == REQUIRES_ACTION;
     }
 
     public static RunStatus fromWire(String wire) {

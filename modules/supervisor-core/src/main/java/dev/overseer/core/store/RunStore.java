@@ -326,7 +326,7 @@ public final class RunStore {
                 UPDATE runs SET status = ?, finished_at = ?, output = ?, error_code = ?, error_message = ?,
                        prompt_tokens = ?, completion_tokens = ?, started_at = COALESCE(started_at, ?),
                        assistant_message_id = ?
-                WHERE id = ? AND status IN (?, ?)""")) {
+                WHERE id = ? AND status IN (?, ?, ?)""")) {
             for (RunFinish finish : updates) {
                 long finishedAt = finish.finishedAt().toEpochMilli();
                 Instant startedAt = startedInBatch.get(finish.runId());
@@ -344,6 +344,7 @@ public final class RunStore {
                         // when its lease expired (ADR 0020).
                         .set(RunStatus.QUEUED.wire())
                         .set(RunStatus.RUNNING.wire())
+                        .set(RunStatus.REQUIRES_ACTION.wire())
                         .add();
             }
             runUpdates.execute();
@@ -414,7 +415,7 @@ public final class RunStore {
                         .bind("node", node.nodeId())
                         .bind("now", now.toEpochMilli())
                         .execute();
-                if (taken == 0 || !(run.status() == RunStatus.QUEUED || run.status() == RunStatus.RUNNING)) {
+                if (taken == 0 || !run.status().active()) {
                     return null;
                 }
                 Instant at = clock.instant();

@@ -31,13 +31,15 @@ public final class AgentCatalog {
         List<AgentDefinitions.Definition> subAgents = new ArrayList<>();
         List<String> serverPrefixes = mcp.servers().stream().map(server -> McpSettings.prefix(server.name())).toList();
         for (AgentDefinitions.Definition definition : definitions.agents()) {
+            List<String> entries = new ArrayList<>(definition.requireApproval());
             if (definition.tools() != null) {
-                for (String tool : definition.tools()) {
-                    if (!known(tool, tools.keySet(), serverPrefixes)) {
-                        throw new AgentConfigurationException("agent '" + definition.name() + "' names unknown tool '"
-                                + tool + "'; known tools: " + String.join(", ", tools.keySet().stream().sorted().toList())
-                                + serverPrefixes.stream().map(prefix -> ", " + prefix + "*").reduce("", String::concat));
-                    }
+                entries.addAll(definition.tools());
+            }
+            for (String tool : entries) {
+                if (!known(tool, tools.keySet(), serverPrefixes)) {
+                    throw new AgentConfigurationException("agent '" + definition.name() + "' names unknown tool '"
+                            + tool + "'; known tools: " + String.join(", ", tools.keySet().stream().sorted().toList())
+                            + serverPrefixes.stream().map(prefix -> ", " + prefix + "*").reduce("", String::concat));
                 }
             }
             if (tools.containsKey(definition.name())) {
@@ -57,10 +59,10 @@ public final class AgentCatalog {
                 supervisor != null && supervisor.systemPrompt() != null ? supervisor.systemPrompt() : DEFAULT_PROMPT,
                 supervisor == null ? null : supervisor.model(),
                 supervisor != null && supervisor.tools() != null ? supervisor.tools() : defaultTools(tools, serverPrefixes),
-                delegates));
+                delegates, supervisor == null ? List.of() : supervisor.requireApproval()));
         for (AgentDefinitions.Definition sub : subAgents) {
             agents.put(sub.name(), new Agent(sub.name(), sub.description(), sub.systemPrompt(), sub.model(),
-                    sub.tools() == null ? List.of() : sub.tools(), List.of()));
+                    sub.tools() == null ? List.of() : sub.tools(), List.of(), sub.requireApproval()));
         }
     }
 

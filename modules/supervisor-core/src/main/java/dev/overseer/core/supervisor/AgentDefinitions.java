@@ -15,19 +15,22 @@ import java.util.regex.Pattern;
  * Agents defined in the agents file ({@code OVERSEER_AGENTS_FILE}), without recompiling, and the MCP servers whose
  * tools they may call (SPEC §8):
  * <pre>{"mcp_servers":{"everything":{"command":"npx","args":["@modelcontextprotocol/server-everything"]}},
- *  "agents":[{"name":"researcher","description":"…","system_prompt":"…","model":"…","tools":["clock","everything__*"]}]}</pre>
+ *  "agents":[{"name":"researcher","description":"…","system_prompt":"…","model":"…","tools":["clock","everything__*"],
+ *  "require_approval":["everything__*"]}]}</pre>
  * An entry named {@code supervisor} replaces the built-in supervisor's prompt, model or tools.
  */
 public record AgentDefinitions(List<Definition> agents, List<McpServerDefinition> mcpServers) {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
-    private static final Set<String> FIELDS = Set.of("name", "description", "system_prompt", "model", "tools");
+    private static final Set<String> FIELDS = Set.of("name", "description", "system_prompt", "model", "tools",
+            "require_approval");
 
     /** No agents beyond the built-in supervisor. */
     public static final AgentDefinitions NONE = new AgentDefinitions(List.of(), List.of());
     private static final Set<String> ROOT_FIELDS = Set.of("agents", "mcp_servers");
 
     /** One agent as written in the file; absent fields are null. */
-    public record Definition(String name, String description, String systemPrompt, String model, List<String> tools) {
+    public record Definition(String name, String description, String systemPrompt, String model, List<String> tools,
+            List<String> requireApproval) {
     }
 
     public AgentDefinitions {
@@ -79,24 +82,30 @@ public record AgentDefinitions(List<Definition> agents, List<McpServerDefinition
             if (!names.add(name)) {
                 throw new IllegalArgumentException(where + ".name '" + name + "' is defined twice");
             }
-            List<String> tools = null;
-            if (entry.has("tools")) {
-                if (!entry.get("tools").isArray()) {
-                    throw new IllegalArgumentException(where + ".tools must be an array of tool names");
-                }
-                tools = new ArrayList<>();
-                for (JsonNode tool : entry.get("tools")) {
-                    if (!tool.isTextual()) {
-                        throw new IllegalArgumentException(where + ".tools must be an array of tool names");
-                    }
-                    tools.add(tool.asText());
-                }
-            }
+            List<String> tools = names(entry, "tools", where);
+            List<String> requireApproval = names(entry, "require_approval", where);
             boolean builtIn = name.equals(AgentCatalog.DEFAULT_AGENT);
             definitions.add(new Definition(name, text(entry, "description", where, !builtIn),
-                    text(entry, "system_prompt", where, !builtIn), text(entry, "model", where, false), tools));
+                    text(entry, "system_prompt", where, !builtIn), text(entry, "model", where, false), tools,
+                    requireApproval == null ? List.of() : requireApproval));
         }
         return new AgentDefinitions(definitions, servers);
+    }
+
+    /** An array of tool names or patterns, or null when the field is absent. */
+    private static List<String> names(JsonNode entry, String field, String where) {
+        JsonNode value = entry.get(field);
+        if (value == null) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        if (value.isArray()) {
+            value.forEach(name -> names.add(name.isTextual() ? name.asText() : null));
+        }
+        if (!value.isArray() || names.contains(null)) {
+            throw new IllegalArgumentException(where + "." + field + " must be an array of tool names");
+        }
+        return names;
     }
 
     private static String text(JsonNode entry, String field, String where, boolean required) {

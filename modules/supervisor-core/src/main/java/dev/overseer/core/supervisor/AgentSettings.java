@@ -4,10 +4,12 @@ import java.time.Duration;
 
 /**
  * How agents run: at most {@code maxSteps} model calls per agent, the thread's earlier messages up to
- * {@code historyChars} characters, and a whole run stopped after {@code runTimeout}.
+ * {@code historyChars} characters, a whole run stopped after {@code runTimeout} (time spent waiting for a person
+ * not counted), and a tool call waiting for approval rejected after {@code approvalTimeout}.
  */
-public record AgentSettings(int maxSteps, int historyChars, Duration runTimeout) {
-    public static final AgentSettings DEFAULTS = new AgentSettings(8, 24_000, Duration.ofMinutes(10));
+public record AgentSettings(int maxSteps, int historyChars, Duration runTimeout, Duration approvalTimeout) {
+    public static final AgentSettings DEFAULTS = new AgentSettings(8, 24_000, Duration.ofMinutes(10),
+            Duration.ofMinutes(10));
 
     public AgentSettings {
         if (maxSteps < 1) {

@@ -8,6 +8,7 @@ import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.event.RunEventListener;
 import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.Approvals;
 import dev.overseer.core.run.RemoteRuns;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
@@ -19,8 +20,10 @@ import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.KeyedRun;
 import dev.overseer.core.store.NodeSignals;
+import dev.overseer.core.store.PendingApproval;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunRecord;
+import dev.overseer.core.store.RunStatus;
 import dev.overseer.core.store.RunStore;
 import dev.overseer.core.store.ThreadStore;
 import io.micrometer.core.instrument.Gauge;
@@ -42,6 +45,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,12 +80,14 @@ public final class RunService {
     private final StartRateLimiter rateLimiter;
     private final NodeSignals signals;
     private final RemoteRuns remote;
+    private final Approvals approvals;
     private volatile boolean accepting = true;
 
     @Inject
     public RunService(SupervisorFactory supervisors, AgentCatalog agents, RunRegistry registry, RunStore runs,
             EventWriter writer, ThreadStore threads, EventStore events, ThreadWatchers watchers, RunLimits limits, AgentSettings agentSettings,
-            RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics, NodeSignals signals, RemoteRuns remote) {
+            RunLifecycle lifecycle, Clock clock, OverseerMetrics metrics, NodeSignals signals, RemoteRuns remote,
+            Approvals approvals) {
         this.supervisors = supervisors;
         this.agents = agents;
         this.registry = registry;
@@ -102,6 +108,7 @@ public final class RunService {
         this.rateLimiter = new StartRateLimiter(limits.startsPerSecond(), limits.startBurst());
         this.signals = signals;
         this.remote = remote;
+        this.approvals = approvals;
         signals.on(NodeSignals.CANCEL, this::cancelSignalled);
     }
 
@@ -207,10 +214,22 @@ public final class RunService {
     /** Runs the supervisor on its own virtual thread, stopped by the run timeout if it gets that far. */
     private void launch(ExecutionContext context, Supervisor supervisor) {
         ActiveRun run = supervisor.stream();
-        ScheduledFuture<?> timeout = timer.schedule(() -> run.stop(ActiveRun.StopReason.TIMEOUT),
-                agentSettings.runTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        run.terminal().whenComplete((terminal, failure) -> timeout.cancel(false));
+        AtomicReference<ScheduledFuture<?>> timeout = new AtomicReference<>();
+        armTimeout(run, agentSettings.runTimeout().toNanos(), timeout);
+        run.terminal().whenComplete((terminal, failure) -> timeout.get().cancel(false));
         Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
+    }
+
+    /** Stops the run when its timeout clock runs out; time spent waiting for a person's approval moves the end. */
+    private void armTimeout(ActiveRun run, long delayNanos, AtomicReference<ScheduledFuture<?>> timeout) {
+        timeout.set(timer.schedule(() -> {
+            long paused = run.takePausedNanos();
+            if (paused > 0 && !run.terminal().isDone()) {
+                armTimeout(run, paused, timeout);
+            } else {
+                run.stop(ActiveRun.StopReason.TIMEOUT);
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS));
     }
 
     /** A stored, executing run: counted, and announced to its thread's watchers. */
@@ -318,6 +337,24 @@ public final class RunService {
             }
         }
         throw new RunRejectedException(Reason.RUN_NOT_ACTIVE, "the run has already finished");
+    }
+
+    /**
+     * The answer of the run's user to one of its tool calls waiting for approval, from any connection of any node;
+     * returns the run as stored after it. Refused with {@code approval_not_pending} when that call is not waiting.
+     */
+    public RunRecord approve(UserId user, RunId run, String toolCallId, boolean approved, String reason) {
+        runs.find(user, run).orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+        if (!approvals.answer(run, toolCallId, approved, reason)) {
+            throw new RunRejectedException(Reason.APPROVAL_NOT_PENDING,
+                    "tool call '" + toolCallId + "' of this run is not waiting for approval");
+        }
+        return runs.find(user, run).orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
+    }
+
+    /** The tool call the run waits for, if it is {@code requires_action}. */
+    public Optional<PendingApproval> pendingApproval(RunRecord run) {
+        return run.status() == RunStatus.REQUIRES_ACTION ? approvals.pending(run.id()) : Optional.empty();
     }
 
     /** A cancel sent by another node: the run stops here if this node runs it. */

@@ -16,8 +16,11 @@ import dev.overseer.core.model.ModelRequest;
 import dev.overseer.core.model.TextStream;
 import dev.overseer.core.model.TokenUsage;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.Approvals;
 import dev.overseer.core.run.RunLifecycle;
+import dev.overseer.core.store.ApprovalDecision;
 import dev.overseer.core.store.MessageRecord;
+import dev.overseer.core.store.PendingApproval;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.store.RunAdmission;
 import dev.overseer.core.store.RunFinish;
@@ -61,6 +64,7 @@ public final class Supervisor {
     private final AgentSettings settings;
     private final Clock clock;
     private final ActiveRun stream;
+    private final Approvals approvals;
     private final StringBuilder partialOutput = new StringBuilder();
     private String content;
     private Instant acceptedAt;
@@ -70,7 +74,7 @@ public final class Supervisor {
 
     Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools,
             Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, MessageStore messages,
-            RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
+            RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals) {
         this.context = context;
         this.agent = agent;
         this.model = model;
@@ -81,6 +85,7 @@ public final class Supervisor {
         this.lifecycle = lifecycle;
         this.settings = settings;
         this.clock = clock;
+        this.approvals = approvals;
         this.stream = new ActiveRun(context.runId(), context.threadId(), context.userId());
     }
 
@@ -186,12 +191,20 @@ public final class Supervisor {
                 case ModelReply.CallTools calls -> {
                     conversation.add(new ConversationItem.AssistantToolCalls(calls.text(), calls.calls()));
                     for (ToolCall call : calls.calls()) {
-                        emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
-                        ToolOutcome outcome = current.delegates().contains(call.tool())
-                                ? delegate(current, call)
-                                : dispatcher.dispatch(call, new ToolContext(context.userId(),
-                                        (progress, total, message) -> emit(current.name(),
-                                                new EventPayload.ToolProgress(call.id(), progress, total, message))));
+                        boolean delegation = current.delegates().contains(call.tool());
+                        ApprovalDecision approval = current.requiresApproval(call.tool())
+                                && (delegation || dispatcher.has(call.tool())) ? askApproval(current, call) : null;
+                        ToolOutcome outcome;
+                        if (approval != null && !approval.approved()) {
+                            outcome = new ToolOutcome(call, NullNode.getInstance(), rejection(approval), 0);
+                        } else {
+                            emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
+                            outcome = delegation
+                                    ? delegate(current, call)
+                                    : dispatcher.dispatch(call, new ToolContext(context.userId(),
+                                            (progress, total, message) -> emit(current.name(),
+                                                    new EventPayload.ToolProgress(call.id(), progress, total, message))));
+                        }
                         emit(current.name(), new EventPayload.ToolCompleted(call.id(), call.tool(), outcome.result(),
                                 outcome.durationMs(), outcome.error()));
                         conversation.add(new ConversationItem.ToolResult(outcome));
@@ -200,6 +213,38 @@ public final class Supervisor {
             }
         }
         throw new ModelException("max_steps", "the agent did not answer within " + settings.maxSteps() + " steps");
+    }
+
+    /**
+     * Asks the run's user to approve the call and waits, as {@code requires_action}, for the answer, the approval
+     * timeout, or a cancel (which interrupts the wait). The run's own timeout does not run meanwhile.
+     */
+    private ApprovalDecision askApproval(Agent current, ToolCall call) throws InterruptedException {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        PendingApproval request = new PendingApproval(context.runId(), call.id(), call.tool(), call.arguments(), now,
+                now.plus(settings.approvalTimeout()));
+        RunEvent requested = next(current.name(),
+                new EventPayload.ApprovalRequested(call.id(), call.tool(), call.arguments(), request.expiresAt()));
+        ApprovalDecision decision;
+        lifecycle.pauseClock(stream, true);
+        try {
+            decision = approvals.ask(request, () -> lifecycle.requestApproval(stream, requested, request));
+        } finally {
+            lifecycle.pauseClock(stream, false);
+        }
+        emit(current.name(), new EventPayload.ApprovalResolved(call.id(), decision.approved(), decision.reason(),
+                decision.by()));
+        return decision;
+    }
+
+    /** What the model is told of a rejected call. */
+    private String rejection(ApprovalDecision decision) {
+        if (decision.reason() != null) {
+            return "rejected: " + decision.reason();
+        }
+        return ApprovalDecision.BY_TIMEOUT.equals(decision.by())
+                ? "rejected: nobody approved the call within " + settings.approvalTimeout().toSeconds() + " s"
+                : "rejected: the user gave no reason";
     }
 
     /** Runs a sub-agent on the task the model gave it; its failure is the tool's error, not the run's. */
@@ -252,9 +297,12 @@ public final class Supervisor {
     }
 
     private void emit(String agentName, EventPayload payload) {
-        RunEvent event = RunEvent.encode(context.runId(), context.threadId(), ++seq, clock.instant(), agentName,
-                payload);
-        lifecycle.emit(stream, event);
+        lifecycle.emit(stream, next(agentName, payload));
+    }
+
+    /** The run's next event. */
+    private RunEvent next(String agentName, EventPayload payload) {
+        return RunEvent.encode(context.runId(), context.threadId(), ++seq, clock.instant(), agentName, payload);
     }
 
     private void finish(RunStatus status, String output, String errorCode, String errorMessage) {

@@ -5,6 +5,7 @@ import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.mcp.McpServers;
 import dev.overseer.core.model.ChatModel;
+import dev.overseer.core.run.Approvals;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.tool.Tool;
@@ -34,6 +35,7 @@ public final class SupervisorFactory {
     private final AgentSettings settings;
     private final Clock clock;
     private final McpServers mcp;
+    private final Approvals approvals;
     private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
 
     /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
@@ -42,7 +44,7 @@ public final class SupervisorFactory {
 
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
-            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock) {
+            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.mcp = mcp;
@@ -51,12 +53,13 @@ public final class SupervisorFactory {
         this.lifecycle = lifecycle;
         this.settings = settings;
         this.clock = clock;
+        this.approvals = approvals;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
     public Supervisor create(ExecutionContext context, Agent agent) {
         return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, messages,
-                lifecycle, settings, clock);
+                lifecycle, settings, clock, approvals);
     }
 
     /** A new dispatcher over the tools this agent may call, telling the model of them and of its delegates. */

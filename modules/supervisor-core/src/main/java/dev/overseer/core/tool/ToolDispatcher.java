@@ -35,6 +35,11 @@ public final class ToolDispatcher {
         return specs;
     }
 
+    /** Whether this run may call the tool. */
+    public boolean has(String tool) {
+        return tools.containsKey(tool);
+    }
+
     /** How many calls this run has dispatched. */
     public int calls() {
         return calls;

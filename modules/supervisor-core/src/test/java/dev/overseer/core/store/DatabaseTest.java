@@ -35,11 +35,11 @@ class DatabaseTest {
     void messages_liveInTheRunsRows_orderedOnTheirThreadByPosition() {
         Database database = InMemoryDatabases.open("schema", new SimpleMeterRegistry());
         try {
-            assertThat(database.migrate()).isEqualTo(15);
+            assertThat(database.migrate()).isEqualTo(16);
             List<String> tables = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'PUBLIC'")
                     .mapTo(String.class).list());
-            assertThat(tables).contains("RUNS", "THREADS").doesNotContain("MESSAGES", "THREAD_LISTING",
+            assertThat(tables).contains("RUNS", "THREADS", "RUN_APPROVALS").doesNotContain("MESSAGES", "THREAD_LISTING",
                     "THREAD_LISTING_STATE", "THREAD_LISTING_TOKEN", "LISTING_SCHEMA_HISTORY");
             List<String> columns = database.jdbi().withHandle(handle -> handle.createQuery(
                             "SELECT column_name FROM information_schema.columns WHERE table_name = 'RUNS'")

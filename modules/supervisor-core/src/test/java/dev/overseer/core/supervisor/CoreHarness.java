@@ -16,10 +16,12 @@ import dev.overseer.core.metrics.OverseerMetrics;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.OfflineModel;
 import dev.overseer.core.run.ActiveRun;
+import dev.overseer.core.run.Approvals;
 import dev.overseer.core.run.RemoteRuns;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.run.RunRegistry;
 import dev.overseer.core.run.ThreadWatchers;
+import dev.overseer.core.store.ApprovalStore;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.InMemoryDatabases;
@@ -107,12 +109,13 @@ final class CoreHarness implements AutoCloseable {
                 WaitTool.NAME, new WaitTool());
         McpSettings noServers = new McpSettings(List.of());
         agents = new AgentCatalog(AgentDefinitions.NONE, tools, noServers);
-        supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics)), agents, messages, lifecycle, AgentSettings.DEFAULTS,
-                clock);
+        Approvals approvals = new Approvals(new ApprovalStore(database.jdbi(), signals), signals, clock);
+        supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics)), agents,
+                messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals);
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
-                new RemoteRuns(signals, events, runs, registry, watchers));
+                new RemoteRuns(signals, events, runs, registry, watchers), approvals);
     }
 
     /** A run started through {@link RunService} and followed from seq 1, as a transport follows it. */

@@ -1,0 +1,96 @@
+package dev.overseer.core.run;
+
+import dev.overseer.context.RunId;
+import dev.overseer.core.store.ApprovalDecision;
+import dev.overseer.core.store.ApprovalStore;
+import dev.overseer.core.store.NodeSignals;
+import dev.overseer.core.store.PendingApproval;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tool calls that wait for a person (SPEC §8, ADR 0024). The database decides which answer wins
+ * ({@link ApprovalStore#resolve}); this node only wakes its own waiting runs, when an answer is given here or
+ * another node announces one, and re-reads every waiting run when it starts listening again (an announcement may
+ * have been lost meanwhile). A waiting run parks its virtual thread: it holds no platform thread.
+ */
+@Singleton
+public final class Approvals {
+    private final Map<RunId, Semaphore> waiting = new ConcurrentHashMap<>();
+    private final ApprovalStore store;
+    private final Clock clock;
+
+    @Inject
+    public Approvals(ApprovalStore store, NodeSignals signals, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        signals.on(NodeSignals.APPROVALS, run -> wake(RunId.parse(run)));
+        signals.onListening(() -> waiting.values().forEach(Semaphore::release));
+    }
+
+    /**
+     * Asks for the approval of a call and waits for the answer: {@code request} stores and publishes the request,
+     * and from then on the run's user may answer it through {@link #answer}, on any node; at {@code expiresAt} it is
+     * rejected by timeout. Cancelling the run interrupts the wait.
+     */
+    public ApprovalDecision ask(PendingApproval approval, Runnable request) throws InterruptedException {
+        RunId run = approval.runId();
+        Semaphore woken = new Semaphore(0);
+        // Registered before the request is visible: an answer given the moment it is must wake this run.
+        waiting.put(run, woken);
+        try {
+            request.run();
+            while (true) {
+                Optional<ApprovalDecision> decided = store.decision(run, approval.toolCallId());
+                if (decided.isPresent()) {
+                    return decided.get();
+                }
+                long left = Duration.between(clock.instant(), approval.expiresAt()).toNanos();
+                if (left > 0) {
+                    woken.tryAcquire(left, TimeUnit.NANOSECONDS);
+                    continue;
+                }
+                ApprovalDecision timeout = new ApprovalDecision(false, null, ApprovalDecision.BY_TIMEOUT);
+                if (store.resolve(run, approval.toolCallId(), timeout, clock.instant())) {
+                    return timeout;
+                }
+                // Answered a moment ago; or, with no answer, the run no longer waits (another node failed it).
+                return store.decision(run, approval.toolCallId()).orElse(timeout);
+            }
+        } finally {
+            waiting.remove(run, woken);
+        }
+    }
+
+    /**
+     * The answer of the run's user (the caller has checked that the run is theirs): true when it was the answer
+     * that counted, false when the call was not waiting (answered already, timed out, or never asked).
+     */
+    public boolean answer(RunId run, String toolCallId, boolean approved, String reason) {
+        boolean won = store.resolve(run, toolCallId, new ApprovalDecision(approved, reason, ApprovalDecision.BY_USER),
+                clock.instant());
+        if (won) {
+            wake(run);
+        }
+        return won;
+    }
+
+    /** The call the run waits for, if it waits. */
+    public Optional<PendingApproval> pending(RunId run) {
+        return store.pending(run);
+    }
+
+    private void wake(RunId run) {
+        Semaphore woken = waiting.get(run);
+        if (woken != null) {
+            woken.release();
+        }
+    }
+}
