@@ -13,13 +13,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code java -jar benchmarks/target/overseer-bench.jar load|idle|http|jmh|profile}: the benchmark harness.
+ * {@code java -jar benchmarks/target/overseer-bench.jar load|idle|http|jmh|profile|mcp}: the benchmark harness.
  * Every command prints a table, and with {@code --json FILE} writes the numbers as JSON.
  */
 @Command(name = "overseer-bench", mixinStandardHelpOptions = true,
         description = "Benchmarks Overseer against a bare Undertow JSR-356 echo server, on this machine.",
         subcommands = {LoadCommand.class, IdleCommand.class, HttpCommand.class, JmhCommand.class,
-                ProfileCommand.class})
+                ProfileCommand.class, McpCommand.class})
 public final class BenchMain implements Callable<Integer> {
     public static void main(String[] args) {
         // The harness itself logs nothing of interest; the servers' logs go to their own files.
