@@ -80,6 +80,14 @@ class ApprovalsTest {
             assertThat(busy.statusCode()).as(busy.body()).isEqualTo(409);
             assertThat(busy.body()).contains("thread_busy");
 
+            // An answer the columns cannot hold is refused as such, and leaves the call waiting.
+            client.send(approve(run, call, false, "x".repeat(4_001), "too-long"));
+            JsonNode tooLong = client.nextOfType("error");
+            assertThat(tooLong.path("code").asText()).isEqualTo("invalid_message");
+            assertThat(tooLong.path("message").asText()).isEqualTo("reason is longer than 4000 characters");
+            assertThat(node.send(token, "POST", "/api/runs/" + run + "/approvals", "{\"tool_call_id\":\"" + call
+                    + "\",\"approved\":false,\"reason\":\"" + "x".repeat(4_001) + "\"}").statusCode()).isEqualTo(400);
+
             client.send(approve(run, call, true, null, "a1"));
             List<JsonNode> events = client.runEvents(run);
             assertGapless(node.events(token, run));

@@ -3,6 +3,7 @@ package dev.overseer.http.action;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.context.RequestContext;
+import dev.overseer.core.store.ApprovalStore;
 import dev.overseer.core.store.RunRecord;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.http.ApiAction;
@@ -21,8 +22,6 @@ import java.util.Set;
  */
 public final class ApproveToolAction implements ApiAction {
     public static final String NAME = "approveTool";
-    static final int MAX_TOOL_CALL_ID = 256;
-    static final int MAX_REASON = 4_000;
 
     private final RequestContext request;
     private final RunService runs;
@@ -38,12 +37,12 @@ public final class ApproveToolAction implements ApiAction {
         var run = Paths.runId(http);
         ObjectNode body = http.jsonObject();
         JsonFields.allowOnly(body, Set.of("tool_call_id", "approved", "reason"));
-        String toolCallId = JsonFields.requiredString(body, "tool_call_id", MAX_TOOL_CALL_ID);
+        String toolCallId = JsonFields.requiredString(body, "tool_call_id", ApprovalStore.MAX_TOOL_CALL_ID);
         JsonNode approved = body.get("approved");
         if (approved == null || !approved.isBoolean()) {
             throw ApiProblem.badRequest("'approved' is required and must be true or false");
         }
-        String reason = JsonFields.optionalString(body, "reason", MAX_REASON);
+        String reason = JsonFields.optionalString(body, "reason", ApprovalStore.MAX_REASON);
         RunRecord answered = runs.approve(request.userId(), run, toolCallId, approved.booleanValue(), reason);
         return ApiResponse.ok(Representations.run(answered, runs.pendingApproval(answered)));
     }

@@ -11,9 +11,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Tool calls that wait for a person (SPEC §8, ADR 0024). The database decides which answer wins
@@ -23,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  */
 @Singleton
 public final class Approvals {
+    /** Where a waiting run's queries run: a cancel interrupts the run's wait for them, never the queries. */
+    private static final Executor QUERIES = task -> Thread.ofVirtual().name("approval-query").start(task);
+
     private final Map<RunId, Semaphore> waiting = new ConcurrentHashMap<>();
     private final ApprovalStore store;
     private final Clock clock;
@@ -48,7 +55,7 @@ public final class Approvals {
         try {
             request.run();
             while (true) {
-                Optional<ApprovalDecision> decided = store.decision(run, approval.toolCallId());
+                Optional<ApprovalDecision> decided = offRunThread(() -> store.decision(run, approval.toolCallId()));
                 if (decided.isPresent()) {
                     return decided.get();
                 }
@@ -58,11 +65,11 @@ public final class Approvals {
                     continue;
                 }
                 ApprovalDecision timeout = new ApprovalDecision(false, null, ApprovalDecision.BY_TIMEOUT);
-                if (store.resolve(run, approval.toolCallId(), timeout, clock.instant())) {
+                if (offRunThread(() -> store.resolve(run, approval.toolCallId(), timeout, clock.instant()))) {
                     return timeout;
                 }
                 // Answered a moment ago; or, with no answer, the run no longer waits (another node failed it).
-                return store.decision(run, approval.toolCallId()).orElse(timeout);
+                return offRunThread(() -> store.decision(run, approval.toolCallId())).orElse(timeout);
             }
         } finally {
             waiting.remove(run, woken);
@@ -85,6 +92,18 @@ public final class Approvals {
     /** The call the run waits for, if it waits. */
     public Optional<PendingApproval> pending(RunId run) {
         return store.pending(run);
+    }
+
+    /**
+     * Runs a query on a thread of its own and waits for it: an interrupt of a virtual thread in the middle of I/O
+     * closes the socket of its database connection, or H2's file; a cancel must only end the wait.
+     */
+    private static <T> T offRunThread(Supplier<T> query) throws InterruptedException {
+        try {
+            return CompletableFuture.supplyAsync(query, QUERIES).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
+        }
     }
 
     private void wake(RunId run) {

@@ -19,6 +19,9 @@ import org.jdbi.v3.core.Jdbi;
  */
 @Singleton
 public final class ApprovalStore {
+    /** The longest tool call id and reason an answer may carry (the columns' sizes). */
+    public static final int MAX_TOOL_CALL_ID = 256;
+    public static final int MAX_REASON = 4_000;
     private static final String PENDING = "pending";
 
     private final Jdbi jdbi;

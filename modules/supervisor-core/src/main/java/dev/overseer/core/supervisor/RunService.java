@@ -16,6 +16,7 @@ import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.run.RunRejectedException.Reason;
 import dev.overseer.core.run.StartRateLimiter;
 import dev.overseer.core.run.ThreadWatchers;
+import dev.overseer.core.store.ApprovalStore;
 import dev.overseer.core.store.EventStore;
 import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.KeyedRun;
@@ -344,6 +345,14 @@ public final class RunService {
      * returns the run as stored after it. Refused with {@code approval_not_pending} when that call is not waiting.
      */
     public RunRecord approve(UserId user, RunId run, String toolCallId, boolean approved, String reason) {
+        if (toolCallId.length() > ApprovalStore.MAX_TOOL_CALL_ID) {
+            throw new RunRejectedException(Reason.INVALID_MESSAGE,
+                    "tool_call_id is longer than " + ApprovalStore.MAX_TOOL_CALL_ID + " characters");
+        }
+        if (reason != null && reason.length() > ApprovalStore.MAX_REASON) {
+            throw new RunRejectedException(Reason.INVALID_MESSAGE,
+                    "reason is longer than " + ApprovalStore.MAX_REASON + " characters");
+        }
         runs.find(user, run).orElseThrow(() -> new RunRejectedException(Reason.NOT_FOUND, "run not found"));
         if (!approvals.answer(run, toolCallId, approved, reason)) {
             throw new RunRejectedException(Reason.APPROVAL_NOT_PENDING,
