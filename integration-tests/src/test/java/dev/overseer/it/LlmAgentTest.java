@@ -103,8 +103,7 @@ class LlmAgentTest {
 
     @AfterEach
     void everyReplyWasUsed() {
-        assertThat(llm.unscripted()).as("requests the script had no reply for").isZero();
-        assertThat(llm.pending()).as("scripted replies never asked for").isZero();
+        llm.assertScriptUsedUp();
     }
 
     // ---- a: one tool call, then a streamed answer ------------------------------------------------------

@@ -55,8 +55,7 @@ class McpLlmTest {
 
     @AfterEach
     void everyReplyWasUsed() {
-        assertThat(llm.unscripted()).as("requests the script had no reply for").isZero();
-        assertThat(llm.pending()).as("scripted replies never asked for").isZero();
+        llm.assertScriptUsedUp();
     }
 
     @Test

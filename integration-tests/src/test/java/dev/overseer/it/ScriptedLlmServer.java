@@ -1,5 +1,7 @@
 package dev.overseer.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -182,6 +184,12 @@ final class ScriptedLlmServer implements AutoCloseable {
     }
 
     /** Requests that found neither a scripted reply nor a responder. */
+    /** Every request had a scripted reply, and every scripted reply was asked for. */
+    void assertScriptUsedUp() {
+        assertThat(unscripted()).as("requests the script had no reply for").isZero();
+        assertThat(pending()).as("scripted replies never asked for").isZero();
+    }
+
     synchronized int unscripted() {
         return unscripted;
     }
