@@ -66,7 +66,7 @@ public abstract class AppModule {
     @Provides
     @Singleton
     static TokenSettings tokenSettings(OverseerConfig config) {
-        return new TokenSettings(config.jwtClockSkew());
+        return config.tokens();
     }
 
     @Provides

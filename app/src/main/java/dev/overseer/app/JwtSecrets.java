@@ -25,6 +25,13 @@ final class JwtSecrets {
         if (config.jwtSecret().isPresent()) {
             return JwtSecret.of(config.jwtSecret().get());
         }
+        if (!config.tokens().acceptSecret()) {
+            // Only the identity provider's tokens are accepted (ADR 0025): no development secret is made or used,
+            // and what this key would sign is refused.
+            byte[] random = new byte[48];
+            new SecureRandom().nextBytes(random);
+            return JwtSecret.of(Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+        }
         Path file = config.dataDir().resolve(DEV_SECRET_FILE);
         LOG.warn("OVERSEER_JWT_SECRET is not set; using the development secret in {} (set it in production)", file);
         String secret = readOrCreate(file);

@@ -131,7 +131,12 @@ public final class Main implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--user: " + e.getMessage());
             }
             OverseerConfig config = OverseerConfig.fromEnvironment(System.getenv(), null);
-            String token = new dev.overseer.core.auth.TokenIssuer(JwtSecrets.resolve(config), java.time.Clock.systemUTC())
+            if (!config.tokens().acceptSecret()) {
+                throw new ConfigException("OVERSEER_JWT_JWKS_URL is set without OVERSEER_JWT_SECRET: the server accepts "
+                        + "only the identity provider's tokens, so there is nothing for this command to sign with");
+            }
+            String token = new dev.overseer.core.auth.TokenIssuer(JwtSecrets.resolve(config), config.tokens(),
+                    java.time.Clock.systemUTC())
                     .issue(userId, Duration.ofSeconds(ttlSeconds));
             PrintWriter out = spec.commandLine().getOut();
             out.println(token);

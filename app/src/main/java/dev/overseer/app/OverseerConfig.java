@@ -1,6 +1,7 @@
 package dev.overseer.app;
 
 import dev.overseer.core.auth.JwtSecret;
+import dev.overseer.core.auth.TokenSettings;
 import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.supervisor.AgentDefinitions;
 import dev.overseer.core.supervisor.AgentSettings;
@@ -24,7 +25,7 @@ public record OverseerConfig(
         String dbPassword,
         int dbPoolSize,
         Optional<String> jwtSecret,
-        Duration jwtClockSkew,
+        TokenSettings tokens,
         int wsMaxMessageBytes,
         Duration wsHeartbeat,
         Duration wsIdleTimeout,
@@ -91,7 +92,7 @@ public record OverseerConfig(
                 reader.string("OVERSEER_DB_PASSWORD", ""),
                 reader.integer("OVERSEER_DB_POOL_SIZE", 16, 1, 1_000),
                 secret,
-                Duration.ofSeconds(reader.integer("OVERSEER_JWT_CLOCK_SKEW_SECONDS", 60, 0, 300)),
+                tokens(reader, secret.isPresent()),
                 reader.integer("OVERSEER_WS_MAX_MESSAGE_BYTES", 65_536, 256, 16 * 1024 * 1024),
                 Duration.ofSeconds(heartbeat),
                 Duration.ofSeconds(idle),
@@ -124,21 +125,39 @@ public record OverseerConfig(
         return port;
     }
 
+    /**
+     * How tokens are verified (SPEC §3, ADR 0025): with the identity provider's keys when OVERSEER_JWT_JWKS_URL is
+     * set, and with the HS256 secret unless only the provider is configured (no development secret beside it).
+     */
+    private static TokenSettings tokens(Reader reader, boolean secretSet) {
+        String jwks = reader.string("OVERSEER_JWT_JWKS_URL", "");
+        String issuer = reader.string("OVERSEER_JWT_ISSUER", "");
+        String audience = reader.string("OVERSEER_JWT_AUDIENCE", "");
+        return new TokenSettings(Duration.ofSeconds(reader.integer("OVERSEER_JWT_CLOCK_SKEW_SECONDS", 60, 0, 300)),
+                jwks.isEmpty() ? null : httpUrl("OVERSEER_JWT_JWKS_URL", jwks, "https://idp.example.com/.well-known/jwks.json"),
+                issuer.isEmpty() ? null : issuer, audience.isEmpty() ? null : audience, secretSet || jwks.isEmpty());
+    }
+
+    private static URI httpUrl(String name, String url, String example) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException(name + " is not a valid URL");
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new ConfigException(name + " must be an http or https URL, e.g. " + example);
+        }
+        return uri;
+    }
+
     /** The OpenAI-compatible endpoint, when OVERSEER_LLM_BASE_URL is set. */
     private static Optional<LlmSettings> llm(Reader reader) {
         String url = reader.string("OVERSEER_LLM_BASE_URL", "");
         if (url.isEmpty()) {
             return Optional.empty();
         }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (java.net.URISyntaxException e) {
-            throw new ConfigException("OVERSEER_LLM_BASE_URL is not a valid URL");
-        }
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-            throw new ConfigException("OVERSEER_LLM_BASE_URL must be an http or https URL, e.g. https://api.openai.com/v1");
-        }
+        URI uri = httpUrl("OVERSEER_LLM_BASE_URL", url, "https://api.openai.com/v1");
         String model = reader.string("OVERSEER_LLM_MODEL", "");
         if (model.isEmpty()) {
             throw new ConfigException("OVERSEER_LLM_MODEL must be set when OVERSEER_LLM_BASE_URL is");

@@ -1,10 +1,7 @@
 package dev.overseer.core.auth;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
@@ -17,6 +14,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -38,6 +36,8 @@ public final class TokenAuthenticator {
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final Clock clock;
     private final Duration skew;
+    private final String issuer;
+    private final String audience;
     private final VerifiedTokens verified;
 
     @Inject
@@ -46,12 +46,13 @@ public final class TokenAuthenticator {
     }
 
     TokenAuthenticator(JwtSecret secret, TokenSettings settings, Clock clock, int cachedTokens) {
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256,
-                new ImmutableSecret<>(secret.bytes())));
+        processor.setJWSKeySelector(new TokenKeys(secret, settings));
         // The claims are checked below, on the payload as sent, with the injected clock.
         processor.setJWTClaimsSetVerifier(null);
         this.clock = clock;
         this.skew = settings.clockSkew();
+        this.issuer = settings.issuer();
+        this.audience = settings.audience();
         this.verified = new VerifiedTokens(cachedTokens, clock);
     }
 
@@ -68,7 +69,8 @@ public final class TokenAuthenticator {
     }
 
     /**
-     * Verifies a bare JWT: HS256 with our secret, no critical header it does not understand, a string {@code sub}
+     * Verifies a bare JWT: HS256 with our secret or RS256 / ES256 with the identity provider's keys (ADR 0025), the
+     * configured {@code iss} and {@code aud} if any, no critical header it does not understand, a string {@code sub}
      * that is a valid user id, a numeric {@code exp} not passed, and {@code nbf} / {@code iat}, when present,
      * numeric and not in the future, each with the allowed clock skew.
      */
@@ -115,6 +117,12 @@ public final class TokenAuthenticator {
         if (issued != null && now.plus(skew).isBefore(issued)) {
             throw new AuthenticationException("token issued in the future");
         }
+        if (issuer != null && !issuer.equals(claims.get("iss"))) {
+            throw new AuthenticationException("invalid token issuer");
+        }
+        if (audience != null && !audiences(claims.get("aud")).contains(audience)) {
+            throw new AuthenticationException("invalid token audience");
+        }
         if (!(claims.get("sub") instanceof String subject)) {
             throw new AuthenticationException("invalid token subject: sub must be a string");
         }
@@ -124,6 +132,11 @@ public final class TokenAuthenticator {
         } catch (InvalidIdException e) {
             throw new AuthenticationException("invalid token subject: " + e.getMessage());
         }
+    }
+
+    /** The {@code aud} claim as its values: one string, or an array of them (RFC 7519 §4.1.3). */
+    private static List<?> audiences(Object claim) {
+        return claim instanceof String one ? List.of(one) : claim instanceof List<?> many ? many : List.of();
     }
 
     /**

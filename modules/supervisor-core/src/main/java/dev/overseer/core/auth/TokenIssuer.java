@@ -22,15 +22,25 @@ public final class TokenIssuer {
 
     private final MACSigner signer;
     private final Clock clock;
+    private final String issuer;
+    private final String audience;
 
-    @Inject
+    /** Tokens with no {@code iss} or {@code aud}. */
     public TokenIssuer(JwtSecret secret, Clock clock) {
+        this(secret, new TokenSettings(TokenSettings.DEFAULT_CLOCK_SKEW), clock);
+    }
+
+    /** Tokens that carry the {@code iss} and {@code aud} the settings require, if any. */
+    @Inject
+    public TokenIssuer(JwtSecret secret, TokenSettings settings, Clock clock) {
         try {
             this.signer = new MACSigner(secret.bytes());
         } catch (JOSEException e) {
             throw new IllegalArgumentException("the JWT secret cannot sign HS256 tokens", e);
         }
         this.clock = clock;
+        this.issuer = settings.issuer();
+        this.audience = settings.audience();
     }
 
     /** A token for this user that expires after {@code ttl}. */
@@ -38,6 +48,8 @@ public final class TokenIssuer {
         Instant now = clock.instant();
         SignedJWT jwt = new SignedJWT(HEADER, new JWTClaimsSet.Builder()
                 .subject(user.value())
+                .issuer(issuer)
+                .audience(audience)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl)))
                 .build());
