@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -125,6 +128,42 @@ class McpToolsTest {
             assertThat(completed.path("result").asText()).contains("hi from overseer");
             assertThat(ofType(events, "run_completed").path("payload").path("output").asText())
                     .contains("hi from overseer");
+        }
+    }
+
+    @Test
+    void concurrentRunsOfTwoUsers_shareTheServer_andEachGetsOnlyItsOwnResult() throws Exception {
+        String other = Jwts.signed(TestServer.SECRET, "bob");
+        List<CompletableFuture<String>> outputs = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        List<WsClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                WsClient client = WsClient.connect(node.ws(), i % 2 == 0 ? token : other);
+                assertThat(client.next().path("type").asText()).isEqualTo("connection_established");
+                clients.add(client);
+                String message = (i % 2 == 0 ? "alice-" : "bob-") + i + "-" + UUID.randomUUID();
+                messages.add(message);
+                client.send(WsClient.JSON.createObjectNode().put("type", "start_agent")
+                        .put("content", "use everything__echo {\"message\":\"" + message + "\"}"));
+            }
+            for (WsClient client : clients) {
+                outputs.add(CompletableFuture.supplyAsync(() -> {
+                    List<JsonNode> events = client.runEvents(client.nextOfType("run_accepted").path("run_id").asText());
+                    return succeeded(events).path("result").asText();
+                }));
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                String result = outputs.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(result).contains(messages.get(i));
+                for (int j = 0; j < messages.size(); j++) {
+                    if (j != i) {
+                        assertThat(result).doesNotContain(messages.get(j));
+                    }
+                }
+            }
+        } finally {
+            clients.forEach(WsClient::close);
         }
     }
 
