@@ -1,5 +1,6 @@
 package dev.overseer.app;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.UserId;
 import dev.overseer.core.supervisor.AgentConfigurationException;
@@ -7,6 +8,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import sun.misc.Signal;
 import picocli.CommandLine.Command;
@@ -54,7 +56,12 @@ public final class Main implements Callable<Integer> {
 
     /** Builds the graph for the environment's configuration. */
     static OverseerComponent graph(Integer port) {
-        return OverseerComponent.create(OverseerConfig.fromEnvironment(System.getenv(), port));
+        OverseerConfig config = OverseerConfig.fromEnvironment(System.getenv(), port);
+        // Every log line names the node it came from (the JSON format writes the context's properties, ADR 0027).
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+            logging.putProperty("node_id", config.nodeId());
+        }
+        return OverseerComponent.create(config);
     }
 
     /** {@code serve [--port N]}: runs the server until SIGTERM or Ctrl-C. */

@@ -71,6 +71,10 @@ public record OverseerConfig(
             throw new ConfigException("OVERSEER_WS_IDLE_TIMEOUT_SECONDS (" + idle + ") must be greater than "
                     + "OVERSEER_WS_HEARTBEAT_SECONDS (" + heartbeat + "), or clients that only answer pings are cut off");
         }
+        String logFormat = reader.string("OVERSEER_LOG_FORMAT", "text");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ConfigException("OVERSEER_LOG_FORMAT must be text or json, got '" + logFormat + "'");
+        }
         String nodeId = reader.string("OVERSEER_NODE_ID", "node_" + HexFormat.of().formatHex(randomBytes(8)));
         if (!nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
             throw new ConfigException("OVERSEER_NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', starting with a "

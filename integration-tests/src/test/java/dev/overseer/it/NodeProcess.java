@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +44,19 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Starts a node on {@code databaseUrl} with the test secret; {@code env} adds to or overrides its variables. */
     public static NodeProcess start(String name, Path dataDir, String databaseUrl, Map<String, String> env) {
+        return start(name, dataDir, databaseUrl, env, List.of());
+    }
+
+    /** The same with extra JVM flags, e.g. {@code -Dlogback.configurationFile=logback.xml} for the shipped logging. */
+    public static NodeProcess start(String name, Path dataDir, String databaseUrl, Map<String, String> env,
+            List<String> jvmArgs) {
         int port = freePort();
         Path log = dataDir.resolve(name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.overseer.app.Main", "serve")
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1", "-Xmx256m"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.overseer.app.Main", "serve"));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> variables = new HashMap<>(Map.of(

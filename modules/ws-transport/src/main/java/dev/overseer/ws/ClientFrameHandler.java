@@ -76,10 +76,12 @@ public final class ClientFrameHandler {
     /** Handles one text frame from the client. */
     public void onText(String text) {
         MDC.put("connection_id", context.connectionId().value());
+        MDC.put("user_id", context.userId().value());
         try {
             handleText(text);
         } finally {
             MDC.remove("connection_id");
+            MDC.remove("user_id");
         }
     }
 

@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The supervisor core's front door for both transports: start a run, find it, read or follow its
@@ -218,7 +219,12 @@ public final class RunService {
         AtomicReference<ScheduledFuture<?>> timeout = new AtomicReference<>();
         armTimeout(run, agentSettings.runTimeout().toNanos(), timeout);
         run.terminal().whenComplete((terminal, failure) -> timeout.get().cancel(false));
-        Thread.ofVirtual().name("run-" + context.runId().value()).start(supervisor::execute);
+        Thread.ofVirtual().name("run-" + context.runId().value()).start(() -> {
+            // What the run logs names it and its user (a virtual thread of its own: nothing to restore).
+            MDC.put("run_id", context.runId().value());
+            MDC.put("user_id", context.userId().value());
+            supervisor.execute();
+        });
     }
 
     /** Stops the run when its timeout clock runs out; time spent waiting for a person's approval moves the end. */
