@@ -54,14 +54,15 @@ public final class Approvals {
         waiting.put(run, woken);
         try {
             request.run();
+            // Every answer wakes the run (here directly, from another node by NOTIFY, after a lost NOTIFY by the
+            // listener's reconnect); a woken run reads the decision, and a spurious wake costs one read.
             while (true) {
-                Optional<ApprovalDecision> decided = offRunThread(() -> store.decision(run, approval.toolCallId()));
-                if (decided.isPresent()) {
-                    return decided.get();
-                }
                 long left = Duration.between(clock.instant(), approval.expiresAt()).toNanos();
-                if (left > 0) {
-                    woken.tryAcquire(left, TimeUnit.NANOSECONDS);
+                if (left > 0 && woken.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                    Optional<ApprovalDecision> decided = offRunThread(() -> store.decision(run, approval.toolCallId()));
+                    if (decided.isPresent()) {
+                        return decided.get();
+                    }
                     continue;
                 }
                 ApprovalDecision timeout = new ApprovalDecision(false, null, ApprovalDecision.BY_TIMEOUT);
