@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.UserId;
 import dev.overseer.core.supervisor.AgentConfigurationException;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -54,14 +55,18 @@ public final class Main implements Callable<Integer> {
         return serve.call();
     }
 
-    /** Builds the graph for the environment's configuration. */
+    /** Builds the graph for the environment's configuration, without tracing. */
     static OverseerComponent graph(Integer port) {
-        OverseerConfig config = OverseerConfig.fromEnvironment(System.getenv(), port);
+        return graph(OverseerConfig.fromEnvironment(System.getenv(), port), OpenTelemetry.noop());
+    }
+
+    /** Builds the graph for {@code config}, its spans going to {@code telemetry}. */
+    static OverseerComponent graph(OverseerConfig config, OpenTelemetry telemetry) {
         // Every log line names the node it came from (the JSON format writes the context's properties, ADR 0027).
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
             logging.putProperty("node_id", config.nodeId());
         }
-        return OverseerComponent.create(config);
+        return OverseerComponent.create(config, telemetry);
     }
 
     /** {@code serve [--port N]}: runs the server until SIGTERM or Ctrl-C. */
@@ -72,7 +77,9 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            OverseerServer server = start(graph(port));
+            OverseerConfig config = OverseerConfig.fromEnvironment(System.getenv(), port);
+            OpenTelemetry telemetry = Telemetry.fromEnvironment(System.getenv(), config.nodeId());
+            OverseerServer server = start(graph(config, telemetry));
             // Handling the signals ourselves (instead of a shutdown hook) lets a SIGTERM stop gracefully and exit 0.
             CountDownLatch stop = new CountDownLatch(1);
             for (String signal : new String[] {"TERM", "INT"}) {
@@ -80,6 +87,7 @@ public final class Main implements Callable<Integer> {
             }
             stop.await();
             server.close();
+            Telemetry.close(telemetry);
             return 0;
         }
     }

@@ -9,6 +9,7 @@ import dev.overseer.core.supervisor.AgentCatalog;
 import dev.overseer.core.supervisor.SupervisorFactory;
 import dev.overseer.http.RequestComponent;
 import dev.overseer.ws.ConnectionComponent;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
 /**
@@ -43,10 +44,16 @@ public interface OverseerComponent {
     /** Creates the graph for one configuration. */
     @Component.Factory
     interface Factory {
-        OverseerComponent create(@BindsInstance OverseerConfig config);
+        OverseerComponent create(@BindsInstance OverseerConfig config, @BindsInstance OpenTelemetry telemetry);
     }
 
+    /** The graph with tracing off. */
     static OverseerComponent create(OverseerConfig config) {
-        return DaggerOverseerComponent.factory().create(config);
+        return create(config, OpenTelemetry.noop());
+    }
+
+    /** The graph whose spans go to {@code telemetry} (ADR 0030). */
+    static OverseerComponent create(OverseerConfig config, OpenTelemetry telemetry) {
+        return DaggerOverseerComponent.factory().create(config, telemetry);
     }
 }

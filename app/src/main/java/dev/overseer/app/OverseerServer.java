@@ -8,6 +8,7 @@ import dev.overseer.core.store.EventWriter;
 import dev.overseer.core.store.NodeSignals;
 import dev.overseer.core.supervisor.RunService;
 import dev.overseer.core.auth.CorsPolicy;
+import dev.overseer.core.trace.Tracing;
 import dev.overseer.http.EdgeHandler;
 import dev.overseer.http.HttpMetrics;
 import dev.overseer.http.HttpSettings;
@@ -50,6 +51,7 @@ public final class OverseerServer implements AutoCloseable {
     private final HttpSettings httpSettings;
     private final UnauthenticatedConnections unauthenticated;
     private final McpServers mcp;
+    private final Tracing tracing;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private HttpListener listener;
     private InetSocketAddress address;
@@ -58,7 +60,8 @@ public final class OverseerServer implements AutoCloseable {
     OverseerServer(OverseerConfig config, Database database, RunLeases leases, NodeSignals signals, RunService runService,
             EventWriter eventWriter, WebSocketTransport webSockets, HttpTransport http, XnioWorker worker,
             ByteBufferPool buffers, CorsPolicy cors, HttpMetrics httpMetrics, ChatModel model, HttpSettings httpSettings,
-            UnauthenticatedConnections unauthenticated, McpServers mcp) {
+            UnauthenticatedConnections unauthenticated, McpServers mcp, Tracing tracing) {
+        this.tracing = tracing;
         this.config = config;
         this.database = database;
         this.leases = leases;
@@ -89,7 +92,7 @@ public final class OverseerServer implements AutoCloseable {
         HttpHandler webSocketHandler = webSockets.handler();
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
-        HttpHandler root = new EdgeHandler(cors, httpMetrics, unauthenticated,
+        HttpHandler root = new EdgeHandler(cors, httpMetrics, unauthenticated, tracing,
                 exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
                         ? webSocketHandler : httpHandler).handleRequest(exchange));
         try {

@@ -4,6 +4,7 @@ import dev.overseer.app.OverseerComponent;
 import dev.overseer.app.OverseerConfig;
 import dev.overseer.app.OverseerServer;
 import dev.overseer.context.UserId;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,15 +19,22 @@ public final class TestServer implements AutoCloseable {
     public static final String SECRET = "integration-test-secret-that-is-long-enough-0123456789";
 
     private final Map<String, String> env;
+    private final OpenTelemetry telemetry;
     private OverseerComponent component;
     private OverseerServer server;
 
-    private TestServer(Map<String, String> env) {
+    private TestServer(Map<String, String> env, OpenTelemetry telemetry) {
         this.env = env;
+        this.telemetry = telemetry;
     }
 
     /** Starts a server on a new, empty database; {@code overrides} are extra environment variables. */
     public static TestServer start(Map<String, String> overrides) {
+        return start(overrides, OpenTelemetry.noop());
+    }
+
+    /** The same, its spans going to {@code telemetry}. */
+    public static TestServer start(Map<String, String> overrides, OpenTelemetry telemetry) {
         try {
             Path dataDir = Files.createTempDirectory("overseer-it-");
             Map<String, String> env = new HashMap<>();
@@ -40,7 +48,7 @@ public final class TestServer implements AutoCloseable {
             env.put("OVERSEER_RUN_STARTS_PER_SECOND", "10000");
             env.put("OVERSEER_RUN_START_BURST", "10000");
             env.putAll(overrides);
-            TestServer server = new TestServer(env);
+            TestServer server = new TestServer(env, telemetry);
             server.boot();
             return server;
         } catch (IOException e) {
@@ -53,7 +61,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     private void boot() {
-        component = OverseerComponent.create(OverseerConfig.fromEnvironment(env, 0));
+        component = OverseerComponent.create(OverseerConfig.fromEnvironment(env, 0), telemetry);
         try {
             server = component.server().start();
         } catch (Exception e) {

@@ -42,6 +42,12 @@ public final class WsClient implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5)), ws);
     }
 
+    /** Connects with the token in the Authorization header and one more handshake header (a traceparent, say). */
+    public static WsClient connect(TestServer server, String token, String header, String value) {
+        return new WsClient(HTTP.newWebSocketBuilder().header("Authorization", "Bearer " + token).header(header, value)
+                .connectTimeout(Duration.ofSeconds(5)), server.ws());
+    }
+
     /** Connects as {@code user} and reads the {@code connection_established} frame, which must name the user. */
     public static WsClient established(TestServer server, String user) {
         WsClient client = connect(server, server.token(user));

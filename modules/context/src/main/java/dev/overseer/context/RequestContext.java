@@ -2,10 +2,14 @@ package dev.overseer.context;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
-/** One authenticated HTTP request, as the HTTP transport sees it: it lives exactly as long as the request. */
-public record RequestContext(
-        RequestId requestId, String method, String path, Principal principal, String remoteAddress, Instant receivedAt) {
+/**
+ * One authenticated HTTP request, as the HTTP transport sees it: it lives exactly as long as the request. Its trace
+ * parent, when tracing is on, is the request's own span.
+ */
+public record RequestContext(RequestId requestId, String method, String path, Principal principal, String remoteAddress,
+        Instant receivedAt, Optional<TraceParent> traceParent) {
 
     public RequestContext {
         Objects.requireNonNull(requestId, "requestId");
@@ -14,6 +18,13 @@ public record RequestContext(
         Objects.requireNonNull(principal, "principal");
         Objects.requireNonNull(remoteAddress, "remoteAddress");
         Objects.requireNonNull(receivedAt, "receivedAt");
+        Objects.requireNonNull(traceParent, "traceParent");
+    }
+
+    /** A request outside any trace. */
+    public RequestContext(RequestId requestId, String method, String path, Principal principal, String remoteAddress,
+            Instant receivedAt) {
+        this(requestId, method, path, principal, remoteAddress, receivedAt, Optional.empty());
     }
 
     public UserId userId() {
@@ -22,6 +33,6 @@ public record RequestContext(
 
     /** The context of a run this request starts. */
     public ExecutionContext executionContext(ThreadId threadId, RunId runId) {
-        return new ExecutionContext(principal, threadId, runId, new Origin.Http(requestId));
+        return new ExecutionContext(principal, threadId, runId, new Origin.Http(requestId), traceParent);
     }
 }

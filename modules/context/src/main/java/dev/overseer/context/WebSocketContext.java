@@ -2,23 +2,32 @@ package dev.overseer.context;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One persistent WebSocket connection: who is connected, since when, when it was last heard from and
- * whether it is still open. It outlives any single run; many runs start on it.
+ * whether it is still open. It outlives any single run; many runs start on it, each a child of the trace the
+ * handshake named, if any.
  */
 public final class WebSocketContext {
     private final ConnectionId connectionId;
     private final Principal principal;
     private final Instant connectedAt;
+    private final Optional<TraceParent> traceParent;
     private volatile Instant lastActivity;
     private final AtomicBoolean open = new AtomicBoolean(true);
 
     public WebSocketContext(ConnectionId connectionId, Principal principal, Instant connectedAt) {
+        this(connectionId, principal, connectedAt, Optional.empty());
+    }
+
+    public WebSocketContext(ConnectionId connectionId, Principal principal, Instant connectedAt,
+            Optional<TraceParent> traceParent) {
         this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
         this.principal = Objects.requireNonNull(principal, "principal");
         this.connectedAt = Objects.requireNonNull(connectedAt, "connectedAt");
+        this.traceParent = Objects.requireNonNull(traceParent, "traceParent");
         this.lastActivity = connectedAt;
     }
 
@@ -36,6 +45,11 @@ public final class WebSocketContext {
 
     public Instant connectedAt() {
         return connectedAt;
+    }
+
+    /** The trace the handshake named ({@code traceparent}), if any. */
+    public Optional<TraceParent> traceParent() {
+        return traceParent;
     }
 
     public Instant lastActivity() {
@@ -58,7 +72,7 @@ public final class WebSocketContext {
 
     /** The context of a run this connection starts. */
     public ExecutionContext executionContext(ThreadId threadId, RunId runId) {
-        return new ExecutionContext(principal, threadId, runId, new Origin.WebSocket(connectionId));
+        return new ExecutionContext(principal, threadId, runId, new Origin.WebSocket(connectionId), traceParent);
     }
 
     @Override

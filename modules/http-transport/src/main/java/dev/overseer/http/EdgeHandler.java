@@ -3,6 +3,11 @@ package dev.overseer.http;
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.RequestId;
 import dev.overseer.core.auth.CorsPolicy;
+import dev.overseer.core.trace.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -17,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The outermost handler, in front of both transports (the WebSocket upgrade included): gives every
  * request an id ({@code X-Request-Id}, accepted or generated, echoed), answers CORS, and writes one
- * access-log line when the exchange completes.
+ * access-log line when the exchange completes. With tracing on, each request is a server span, a child of the
+ * caller's {@code traceparent} if it sent one.
  */
 public final class EdgeHandler implements HttpHandler {
     /** The request's id, for handlers further in. */
@@ -26,6 +32,14 @@ public final class EdgeHandler implements HttpHandler {
     public static final AttachmentKey<String> USER = AttachmentKey.create(String.class);
     /** The matched route template (for the access log and metrics). */
     public static final AttachmentKey<String> ROUTE = AttachmentKey.create(String.class);
+    /** The request's span (invalid while tracing is off). */
+    public static final AttachmentKey<Span> SPAN = AttachmentKey.create(Span.class);
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    private static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
+    private static final AttributeKey<String> REQUEST_ID_ATTRIBUTE = AttributeKey.stringKey("overseer.request.id");
 
     static final HttpString REQUEST_ID_HEADER = HttpString.tryFromString("X-Request-Id");
     private static final HttpString ALLOW_ORIGIN_HEADER = HttpString.tryFromString("Access-Control-Allow-Origin");
@@ -42,11 +56,13 @@ public final class EdgeHandler implements HttpHandler {
     private final CorsPolicy cors;
     private final HttpMetrics metrics;
     private final UnauthenticatedConnections unauthenticated;
+    private final Tracing tracing;
     private final HttpHandler next;
 
     public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, UnauthenticatedConnections unauthenticated,
-            HttpHandler next) {
+            Tracing tracing, HttpHandler next) {
         this.cors = cors;
+        this.tracing = tracing;
         this.metrics = metrics;
         this.unauthenticated = unauthenticated;
         this.next = next;
@@ -58,8 +74,13 @@ public final class EdgeHandler implements HttpHandler {
         RequestId requestId = requestId(exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER));
         exchange.putAttachment(REQUEST_ID, requestId);
         exchange.getResponseHeaders().put(REQUEST_ID_HEADER, requestId.value());
+        Span span = tracing.enabled() ? startSpan(exchange, requestId) : Span.getInvalid();
+        exchange.putAttachment(SPAN, span);
         exchange.addExchangeCompleteListener((done, nextListener) -> {
             try {
+                if (tracing.enabled()) {
+                    endSpan(span, done);
+                }
                 if (done.getStatusCode() == 101) {
                     // Upgrades succeed only with a valid token (UpgradeGate).
                     unauthenticated.authenticated(done);
@@ -109,6 +130,33 @@ public final class EdgeHandler implements HttpHandler {
             }
         }
         next.handleRequest(exchange);
+    }
+
+    private Span startSpan(HttpServerExchange exchange, RequestId requestId) {
+        HeaderMap headers = exchange.getRequestHeaders();
+        String method = exchange.getRequestMethod().toString();
+        return tracing.tracer().spanBuilder(method)
+                .setParent(tracing.extract(headers::getFirst))
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute(HTTP_METHOD, method)
+                .setAttribute(URL_PATH, exchange.getRequestPath())
+                .setAttribute(URL_SCHEME, exchange.getRequestScheme())
+                .setAttribute(REQUEST_ID_ATTRIBUTE, requestId.value())
+                .startSpan();
+    }
+
+    /** Names the span after its route, as the HTTP conventions ask ({@code GET /api/runs/{run_id}}). */
+    private static void endSpan(Span span, HttpServerExchange done) {
+        String route = done.getAttachment(ROUTE);
+        if (route != null) {
+            span.updateName(done.getRequestMethod() + " " + route);
+            span.setAttribute(HTTP_ROUTE, route);
+        }
+        span.setAttribute(HTTP_STATUS, (long) done.getStatusCode());
+        if (done.getStatusCode() >= 500) {
+            span.setStatus(StatusCode.ERROR);
+        }
+        span.end();
     }
 
     private static RequestId requestId(String given) {

@@ -13,6 +13,9 @@ import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.store.DatabaseOutage;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.supervisor.RunService;
+import dev.overseer.core.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import io.undertow.server.HttpHandler;
 import io.undertow.io.AsyncSenderImpl;
 import io.undertow.server.HttpServerExchange;
@@ -73,6 +76,7 @@ public final class HttpTransport {
     private final MetricsExposition exposition;
     private final HttpSettings settings;
     private final UnauthenticatedConnections unauthenticated;
+    private final Tracing tracing;
     private final SseStream sse;
     private final String openApi;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
@@ -81,8 +85,9 @@ public final class HttpTransport {
     @Inject
     HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
             RunService runs, HttpMetrics metrics, MetricsExposition exposition, HttpSettings settings,
-            UnauthenticatedConnections unauthenticated, McpServers mcp) {
+            UnauthenticatedConnections unauthenticated, McpServers mcp, Tracing tracing) {
         this.authenticator = authenticator;
+        this.tracing = tracing;
         this.mcp = mcp;
         this.requests = requests;
         this.database = database;
@@ -181,7 +186,10 @@ public final class HttpTransport {
             requestId = RequestId.generate();
         }
         MDC.put("request_id", requestId.value());
-        try {
+        // What the action does (an admission, say) happens within the request's span, and a run it starts is its child.
+        Span span = exchange.getAttachment(EdgeHandler.SPAN);
+        span = span == null ? Span.getInvalid() : span;
+        try (Scope scope = tracing.enabled() ? span.makeCurrent() : Scope.noop()) {
             Principal principal = authenticator.authenticateHeader(
                     exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
             exchange.putAttachment(EdgeHandler.USER, principal.userId().value());
@@ -189,7 +197,7 @@ public final class HttpTransport {
             byte[] body = RequestBody.read(exchange, System.nanoTime() + settings.readTimeout().toNanos());
             Map<String, Deque<String>> query = PercentDecoding.query(exchange.getQueryParameters());
             RequestContext context = new RequestContext(requestId, exchange.getRequestMethod().toString(),
-                    path, principal, remoteAddress(exchange), clock.instant());
+                    path, principal, remoteAddress(exchange), clock.instant(), tracing.traceParentOf(span));
             ApiAction action = requests.create(context).actions().get(actionName).get();
             ApiResponse response = action.handle(new ApiRequest(parameters, query, headers(exchange), body));
             switch (response) {

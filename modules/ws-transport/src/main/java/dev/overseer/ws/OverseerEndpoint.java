@@ -2,6 +2,7 @@ package dev.overseer.ws;
 
 import dev.overseer.context.ConnectionId;
 import dev.overseer.context.Principal;
+import dev.overseer.context.TraceParent;
 import dev.overseer.context.WebSocketContext;
 import io.undertow.websockets.jsr.UndertowSession;
 import jakarta.websocket.CloseReason;
@@ -9,6 +10,7 @@ import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class OverseerEndpoint extends Endpoint {
     private static final Logger LOG = LoggerFactory.getLogger(OverseerEndpoint.class);
     static final String PRINCIPAL_PROPERTY = "overseer.principal";
+    static final String TRACE_PARENT_PROPERTY = "overseer.traceparent";
 
     private final ConnectionComponent.Factory components;
     private final ConnectionRegistry registry;
@@ -44,7 +47,8 @@ final class OverseerEndpoint extends Endpoint {
             closeQuietly(session, new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "not authenticated"));
             return;
         }
-        WebSocketContext context = new WebSocketContext(ConnectionId.generate(), principal, clock.instant());
+        WebSocketContext context = new WebSocketContext(ConnectionId.generate(), principal, clock.instant(),
+                Optional.ofNullable((TraceParent) config.getUserProperties().get(TRACE_PARENT_PROPERTY)));
         ConnectionComponent component = components.create(context, session);
         if (!registry.register(component, settings.maxConnectionsPerUser())) {
             context.markClosed();

@@ -1,6 +1,7 @@
 package dev.overseer.ws;
 
 import dev.overseer.context.Principal;
+import dev.overseer.context.TraceParent;
 import dev.overseer.core.auth.AuthenticationException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -44,6 +45,10 @@ final class OverseerEndpointConfigurator extends ServerEndpointConfig.Configurat
             Principal principal = authenticator.authenticate(first(headers, "Authorization"),
                     all(headers, "Sec-WebSocket-Protocol"));
             sec.getUserProperties().put(OverseerEndpoint.PRINCIPAL_PROPERTY, principal);
+            // The runs this connection starts are children of the trace its handshake names, if any.
+            TraceParent.fromHeader(first(headers, "traceparent")).ifPresentOrElse(
+                    parent -> sec.getUserProperties().put(OverseerEndpoint.TRACE_PARENT_PROPERTY, parent),
+                    () -> sec.getUserProperties().remove(OverseerEndpoint.TRACE_PARENT_PROPERTY));
         } catch (AuthenticationException e) {
             // The upgrade gate already refused such requests; onOpen closes the socket if one slips through.
             sec.getUserProperties().remove(OverseerEndpoint.PRINCIPAL_PROPERTY);

@@ -42,6 +42,16 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
     }
 
     @Override
+    public String provider() {
+        return "openai";
+    }
+
+    @Override
+    public String modelName(ModelRequest request) {
+        return request.model() == null ? settings.model() : request.model();
+    }
+
+    @Override
     public boolean usesHistory() {
         return true;
     }
@@ -49,7 +59,7 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
     /** The Chat Completions request for one step. */
     ObjectNode body(ModelRequest request) {
         ObjectNode body = Json.object()
-                .put("model", request.model() == null ? settings.model() : request.model())
+                .put("model", modelName(request))
                 .put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         ArrayNode messages = body.putArray("messages");

@@ -6,12 +6,16 @@ import dev.overseer.core.json.Json;
 import dev.overseer.core.tool.ToolContext;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.spec.McpSchema;
+import dev.overseer.context.TraceParent;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** How a run's tool call is put to an MCP server: its arguments, progress token and, if asked, its user. */
 final class McpCalls {
     /** The transport context key under which an HTTP server's request carries the caller's user id. */
     static final String USER = "overseer/user_id";
+    static final String TRACEPARENT = "traceparent";
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
@@ -30,8 +34,19 @@ final class McpCalls {
         return new McpSchema.CallToolRequest(tool, Json.mapper().convertValue(arguments, OBJECT), meta);
     }
 
-    /** What the HTTP transport may add to the call's request: the user id, with {@code forwardUser}. */
-    static McpTransportContext transportContext(ToolContext context, boolean forwardUser) {
-        return forwardUser ? McpTransportContext.create(Map.of(USER, context.user().value())) : McpTransportContext.EMPTY;
+    /**
+     * What the HTTP transport may add to the call's request: the user id, with {@code forwardUser}, and the call's
+     * W3C {@code traceparent} when it is traced.
+     */
+    static McpTransportContext transportContext(ToolContext context, boolean forwardUser, Optional<TraceParent> trace) {
+        if (!forwardUser && trace.isEmpty()) {
+            return McpTransportContext.EMPTY;
+        }
+        Map<String, Object> values = new HashMap<>(2);
+        if (forwardUser) {
+            values.put(USER, context.user().value());
+        }
+        trace.ifPresent(parent -> values.put(TRACEPARENT, parent.value()));
+        return McpTransportContext.create(values);
     }
 }

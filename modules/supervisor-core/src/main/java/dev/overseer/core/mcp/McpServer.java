@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.tool.ToolContext;
 import dev.overseer.core.tool.ToolException;
+import dev.overseer.core.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -92,6 +94,7 @@ final class McpServer implements AutoCloseable {
     private final McpJsonMapper json = McpJsonDefaults.getMapper();
     private final BiConsumer<McpServer, List<McpSchema.Tool>> onTools;
     private final McpMetrics metrics;
+    private final Tracing tracing;
     private final Thread supervisor;
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     private volatile Connection connection;
@@ -99,10 +102,12 @@ final class McpServer implements AutoCloseable {
     private volatile boolean closed;
 
     /** Starts connecting at once; {@code onTools} receives the server's tools at each connect and list change. */
-    McpServer(McpServerDefinition definition, BiConsumer<McpServer, List<McpSchema.Tool>> onTools, McpMetrics metrics) {
+    McpServer(McpServerDefinition definition, BiConsumer<McpServer, List<McpSchema.Tool>> onTools, McpMetrics metrics,
+            Tracing tracing) {
         this.definition = definition;
         this.onTools = onTools;
         this.metrics = metrics;
+        this.tracing = tracing;
         this.supervisor = Thread.ofPlatform().name("overseer-mcp-" + definition.name()).daemon().start(this::keepConnected);
     }
 
@@ -257,6 +262,9 @@ final class McpServer implements AutoCloseable {
                     if (context.get(McpCalls.USER) instanceof String user) {
                         request.header("X-Overseer-User", user);
                     }
+                    if (context.get(McpCalls.TRACEPARENT) instanceof String parent) {
+                        request.header("traceparent", parent);
+                    }
                 })
                 .build();
     }
@@ -267,6 +275,22 @@ final class McpServer implements AutoCloseable {
      * cancelled) sends the server a cancellation and returns at once; so does the server's timeout, as an error.
      */
     JsonNode call(String tool, JsonNode arguments, ToolContext context) throws ToolException, InterruptedException {
+        Span span = tracing.startMcpCall(definition.name(), tool, definition.stdio() ? "pipe" : "tcp");
+        try {
+            return traced(span, tool, arguments, context);
+        } catch (ToolException e) {
+            Tracing.failed(span, "tool_error", "the MCP call failed");
+            throw e;
+        } catch (InterruptedException e) {
+            Tracing.failed(span, "cancelled", "the run was stopped");
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private JsonNode traced(Span span, String tool, JsonNode arguments, ToolContext context)
+            throws ToolException, InterruptedException {
         Connection current = connection;
         if (current == null) {
             metrics.call(definition.name(), "unavailable", 0);
@@ -281,7 +305,7 @@ final class McpServer implements AutoCloseable {
             McpSchema.CallToolRequest request = McpCalls.request(tool, arguments, token, context, definition.forwardUser());
             CompletableFuture<McpSchema.CallToolResult> result = current.client.callTool(request)
                     .contextWrite(reactor -> reactor.put(McpTransportContext.KEY, McpCalls.transportContext(context,
-                            definition.forwardUser())))
+                            definition.forwardUser(), tracing.traceParentOf(span))))
                     .toFuture();
             result.whenComplete((done, failure) -> signals.add(new Ended()));
             long deadline = started + definition.timeout().toNanos();

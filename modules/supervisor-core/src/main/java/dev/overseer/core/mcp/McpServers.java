@@ -2,6 +2,7 @@ package dev.overseer.core.mcp;
 
 import dev.overseer.core.tool.Tool;
 import io.modelcontextprotocol.spec.McpSchema;
+import dev.overseer.core.trace.Tracing;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -27,14 +28,16 @@ public final class McpServers implements AutoCloseable {
 
     private final McpSettings settings;
     private final McpMetrics metrics;
+    private final Tracing tracing;
     private final Map<String, McpServer> servers = new LinkedHashMap<>();
     private final Map<String, List<Tool>> toolsByServer = new ConcurrentHashMap<>();
     private final AtomicLong version = new AtomicLong();
 
     @Inject
-    public McpServers(McpSettings settings, McpMetrics metrics) {
+    public McpServers(McpSettings settings, McpMetrics metrics, Tracing tracing) {
         this.settings = settings;
         this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     /** Connects to every server, waiting a while for them: a server that is down does not stop start-up. */
@@ -43,7 +46,7 @@ public final class McpServers implements AutoCloseable {
             return;
         }
         for (McpServerDefinition definition : settings.servers()) {
-            servers.put(definition.name(), new McpServer(definition, this::listed, metrics));
+            servers.put(definition.name(), new McpServer(definition, this::listed, metrics, tracing));
         }
         long deadline = System.nanoTime() + FIRST_CONNECT.toNanos();
         for (McpServer server : servers.values()) {

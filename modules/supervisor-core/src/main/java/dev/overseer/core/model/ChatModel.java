@@ -9,6 +9,16 @@ public interface ChatModel {
      */
     ModelReply next(ModelRequest request, TextStream stream) throws ModelException, InterruptedException;
 
+    /** Who serves the model, as OpenTelemetry's {@code gen_ai.provider.name} names it. */
+    default String provider() {
+        return "overseer.offline";
+    }
+
+    /** The model a request goes to (the agent's, else the configured default). */
+    default String modelName(ModelRequest request) {
+        return request.model() == null ? "offline" : request.model();
+    }
+
     /** Whether the model reads the thread's earlier messages (loading them costs a query per run). */
     default boolean usesHistory() {
         return false;

@@ -2,6 +2,10 @@ package dev.overseer.core.store;
 
 import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Scope;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -52,8 +56,9 @@ public final class EventWriter implements AutoCloseable {
     private sealed interface Op {
     }
 
-    private record Admit(RunAdmission admission, int maxActiveRuns, CompletableFuture<RunStore.Admission> outcome)
-            implements Op {
+    /** {@code caller}: the span of whoever waits for it (an HTTP request, say), linked from the commit's span. */
+    private record Admit(RunAdmission admission, int maxActiveRuns, CompletableFuture<RunStore.Admission> outcome,
+            SpanContext caller) implements Op {
     }
 
     private record Append(RunEvent event) implements Op {
@@ -69,7 +74,8 @@ public final class EventWriter implements AutoCloseable {
     private record Started(RunId runId, Instant at) implements Op {
     }
 
-    private record Finish(RunFinish finish, CompletableFuture<Void> done) implements Op {
+    /** {@code caller}: the run's span. */
+    private record Finish(RunFinish finish, CompletableFuture<Void> done, SpanContext caller) implements Op {
     }
 
     private record Stop() implements Op {
@@ -78,15 +84,28 @@ public final class EventWriter implements AutoCloseable {
     private final Jdbi jdbi;
     private final RunStore runs;
     private final NodeSignals signals;
+    private final Tracing tracing;
+    private final String databaseSystem;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
 
     @Inject
+    public EventWriter(Database database, RunStore runs, NodeSignals signals, Tracing tracing) {
+        this(database.jdbi(), runs, signals, tracing, database.isH2() ? "h2" : "postgresql");
+    }
+
+    /** A writer outside any trace (tests, benchmarks). */
     public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals) {
+        this(jdbi, runs, signals, Tracing.disabled(), "h2");
+    }
+
+    private EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals, Tracing tracing, String databaseSystem) {
         this.jdbi = jdbi;
         this.runs = runs;
         this.signals = signals;
+        this.tracing = tracing;
+        this.databaseSystem = databaseSystem;
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
@@ -97,7 +116,7 @@ public final class EventWriter implements AutoCloseable {
      */
     public RunStore.Admission admit(RunAdmission admission, int maxActiveRuns) {
         CompletableFuture<RunStore.Admission> outcome = new CompletableFuture<>();
-        offer(new Admit(admission, maxActiveRuns, outcome));
+        offer(new Admit(admission, maxActiveRuns, outcome, Span.current().getSpanContext()));
         try {
             return outcome.join();
         } catch (CompletionException e) {
@@ -142,7 +161,7 @@ public final class EventWriter implements AutoCloseable {
     /** Queues a run's outcome; the future completes once it and every event queued before it are committed. */
     public CompletableFuture<Void> finish(RunFinish finish) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        offer(new Finish(finish, done));
+        offer(new Finish(finish, done, Span.current().getSpanContext()));
         return done;
     }
 
@@ -245,6 +264,22 @@ public final class EventWriter implements AutoCloseable {
     }
 
     private void commit(Batch batch) {
+        if (!tracing.enabled()) {
+            transaction(batch);
+            return;
+        }
+        Span span = tracing.startCommit(databaseSystem, batch.size(), batch.callers());
+        try (Scope scope = span.makeCurrent()) {
+            transaction(batch);
+        } catch (RuntimeException e) {
+            Tracing.failed(span, e.getClass().getSimpleName(), "the batch was not committed");
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void transaction(Batch batch) {
         jdbi.useTransaction(handle -> {
             batch.admit(handle, runs);
             EventStore.insert(handle, batch.events);
@@ -293,11 +328,19 @@ public final class EventWriter implements AutoCloseable {
         final Map<RunId, Instant> started = new HashMap<>();
         final Map<RunId, RunFinish> finishedByRun = new LinkedHashMap<>();
         final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        /** How many operations it holds. */
+        private final int size;
+        /** The spans of the callers it serves, for links from the commit's span (a span keeps at most 128). */
+        private final List<SpanContext> callers = new ArrayList<>();
 
         Batch(List<Op> ops) {
+            size = ops.size();
             for (Op op : ops) {
                 switch (op) {
-                    case Admit admit -> admissions.add(admit);
+                    case Admit admit -> {
+                        admissions.add(admit);
+                        link(admit.caller());
+                    }
                     case Append append -> events.add(append.event());
                     case RequestApproval request -> {
                         events.add(request.requested());
@@ -309,11 +352,26 @@ public final class EventWriter implements AutoCloseable {
                     case Finish finish -> {
                         finishedByRun.put(finish.finish().runId(), finish.finish());
                         waiting.add(finish.done());
+                        link(finish.caller());
                     }
                     case Stop stop -> {
                     }
                 }
             }
+        }
+
+        private void link(SpanContext caller) {
+            if (caller.isValid() && callers.size() < 128) {
+                callers.add(caller);
+            }
+        }
+
+        int size() {
+            return size;
+        }
+
+        List<SpanContext> callers() {
+            return callers;
         }
 
         boolean isEmpty() {

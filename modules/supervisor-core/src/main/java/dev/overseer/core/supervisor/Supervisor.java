@@ -33,6 +33,9 @@ import dev.overseer.core.tool.ToolContext;
 import dev.overseer.core.tool.ToolDispatcher;
 import dev.overseer.core.tool.ToolOutcome;
 import dev.overseer.core.tool.ToolSpec;
+import dev.overseer.core.trace.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +68,8 @@ public final class Supervisor {
     private final Clock clock;
     private final ActiveRun stream;
     private final Approvals approvals;
+    private final Tracing tracing;
+    private Span runSpan = Span.getInvalid();
     private final StringBuilder partialOutput = new StringBuilder();
     private String content;
     private Instant acceptedAt;
@@ -74,7 +79,7 @@ public final class Supervisor {
 
     Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools,
             Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, MessageStore messages,
-            RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals) {
+            RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals, Tracing tracing) {
         this.context = context;
         this.agent = agent;
         this.model = model;
@@ -86,6 +91,7 @@ public final class Supervisor {
         this.settings = settings;
         this.clock = clock;
         this.approvals = approvals;
+        this.tracing = tracing;
         this.stream = new ActiveRun(context.runId(), context.threadId(), context.userId());
     }
 
@@ -121,8 +127,20 @@ public final class Supervisor {
         return new RunAdmission(thread, run, RunPositions.next(now), message, idempotencyKey, fingerprint);
     }
 
-    /** Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. */
+    /**
+     * Runs the agent to its end on the calling thread; every path ends in exactly one terminal event. The run's span
+     * is current meanwhile, so that model steps and tool calls nest under it.
+     */
     public void execute() {
+        runSpan = tracing.startRun(context, agent.name());
+        try (Scope scope = runSpan.makeCurrent()) {
+            executeTraced();
+        } finally {
+            runSpan.end();
+        }
+    }
+
+    private void executeTraced() {
         ActiveRun.StopReason stoppedEarly = lifecycle.attach(stream, Thread.currentThread());
         if (stoppedEarly != null) {
             finishStopped(stoppedEarly);
@@ -162,20 +180,20 @@ public final class Supervisor {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            ModelReply reply = model.next(
-                    new ModelRequest(current.name(), current.model(), current.systemPrompt(), conversation, specs),
-                    new TextStream() {
+            ModelRequest request = new ModelRequest(current.name(), current.model(), current.systemPrompt(),
+                    conversation, specs);
+            ModelReply reply = callModel(request, new TextStream() {
                         @Override
                         public void delta(String text) {
                             spoken.append(text);
                             emit(current.name(), new EventPayload.AgentMessageDelta(text));
-                        }
+                }
 
-                        @Override
-                        public boolean stopRequested() {
-                            return lifecycle.stopReasonOf(stream) != null;
-                        }
-                    });
+                @Override
+                public boolean stopRequested() {
+                    return lifecycle.stopReasonOf(stream) != null;
+                }
+            });
             usage = reply.usage() == null ? usage : (usage == null ? reply.usage() : usage.plus(reply.usage()));
             if (reply.thinking() != null) {
                 emit(current.name(), new EventPayload.AgentThinking(reply.thinking()));
@@ -199,11 +217,7 @@ public final class Supervisor {
                             outcome = new ToolOutcome(call, NullNode.getInstance(), rejection(approval), 0);
                         } else {
                             emit(current.name(), new EventPayload.ToolExecuting(call.id(), call.tool(), call.arguments()));
-                            outcome = delegation
-                                    ? delegate(current, call)
-                                    : dispatcher.dispatch(call, new ToolContext(context.userId(),
-                                            (progress, total, message) -> emit(current.name(),
-                                                    new EventPayload.ToolProgress(call.id(), progress, total, message))));
+                            outcome = callTool(current, call, delegation, dispatcher);
                         }
                         emit(current.name(), new EventPayload.ToolCompleted(call.id(), call.tool(), outcome.result(),
                                 outcome.durationMs(), outcome.error()));
@@ -213,6 +227,46 @@ public final class Supervisor {
             }
         }
         throw new ModelException("max_steps", "the agent did not answer within " + settings.maxSteps() + " steps");
+    }
+
+    /** One model step, traced as GenAI's {@code chat} span. */
+    private ModelReply callModel(ModelRequest request, TextStream text) throws ModelException, InterruptedException {
+        Span span = tracing.startModelCall(model.provider(), model.modelName(request));
+        try {
+            ModelReply reply = model.next(request, text);
+            Tracing.usage(span, reply.usage());
+            return reply;
+        } catch (ModelException e) {
+            Tracing.failed(span, e.code(), e.getMessage());
+            throw e;
+        } catch (InterruptedException e) {
+            Tracing.failed(span, "cancelled", "the run was stopped");
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    /** One tool call or delegation, traced as GenAI's {@code execute_tool} span, under which a sub-agent's steps nest. */
+    private ToolOutcome callTool(Agent current, ToolCall call, boolean delegation, ToolDispatcher dispatcher)
+            throws InterruptedException {
+        Span span = tracing.startToolCall(call.tool(), call.id(), delegation);
+        try (Scope scope = span.makeCurrent()) {
+            ToolOutcome outcome = delegation
+                    ? delegate(current, call)
+                    : dispatcher.dispatch(call, new ToolContext(context.userId(),
+                            (progress, total, message) -> emit(current.name(),
+                                    new EventPayload.ToolProgress(call.id(), progress, total, message))));
+            if (outcome.failed()) {
+                Tracing.failed(span, "tool_error", "the tool call failed");
+            }
+            return outcome;
+        } catch (InterruptedException e) {
+            Tracing.failed(span, "cancelled", "the run was stopped");
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     /**
@@ -227,9 +281,13 @@ public final class Supervisor {
                 new EventPayload.ApprovalRequested(call.id(), call.tool(), call.arguments(), request.expiresAt()));
         ApprovalDecision decision;
         lifecycle.pauseClock(stream, true);
+        Span span = tracing.startApproval(call.tool(), call.id());
         try {
             decision = approvals.ask(request, () -> lifecycle.requestApproval(stream, requested, request));
+            span.setAttribute("overseer.approval.approved", decision.approved());
+            span.setAttribute("overseer.approval.by", decision.by());
         } finally {
+            span.end();
             lifecycle.pauseClock(stream, false);
         }
         emit(current.name(), new EventPayload.ApprovalResolved(call.id(), decision.approved(), decision.reason(),
@@ -324,6 +382,7 @@ public final class Supervisor {
                 case SHUTDOWN -> INTERRUPTED;
             };
         }
+        Tracing.runEnded(runSpan, status.wire(), errorCode, errorMessage);
         Instant now = clock.instant();
         EventPayload terminal = switch (status) {
             case COMPLETED -> new EventPayload.RunCompleted(output, usage);

@@ -11,6 +11,7 @@ import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
 import dev.overseer.core.tool.ToolSpec;
+import dev.overseer.core.trace.Tracing;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -36,6 +37,7 @@ public final class SupervisorFactory {
     private final Clock clock;
     private final McpServers mcp;
     private final Approvals approvals;
+    private final Tracing tracing;
     private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
 
     /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
@@ -44,7 +46,8 @@ public final class SupervisorFactory {
 
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
-            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals) {
+            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals,
+            Tracing tracing) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.mcp = mcp;
@@ -54,12 +57,13 @@ public final class SupervisorFactory {
         this.settings = settings;
         this.clock = clock;
         this.approvals = approvals;
+        this.tracing = tracing;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
     public Supervisor create(ExecutionContext context, Agent agent) {
         return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, messages,
-                lifecycle, settings, clock, approvals);
+                lifecycle, settings, clock, approvals, tracing);
     }
 
     /** A new dispatcher over the tools this agent may call, telling the model of them and of its delegates. */

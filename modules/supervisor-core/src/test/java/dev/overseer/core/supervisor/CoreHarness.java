@@ -36,6 +36,7 @@ import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.WaitTool;
+import dev.overseer.core.trace.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -110,8 +111,8 @@ final class CoreHarness implements AutoCloseable {
         McpSettings noServers = new McpSettings(List.of());
         agents = new AgentCatalog(AgentDefinitions.NONE, tools, noServers);
         Approvals approvals = new Approvals(new ApprovalStore(database.jdbi(), signals), signals, clock);
-        supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics)), agents,
-                messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals);
+        supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics),
+                Tracing.disabled()), agents, messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals, Tracing.disabled());
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
