@@ -83,6 +83,17 @@ class JsonLogsTest {
             assertThat(line.path("user_id").asText()).isEqualTo("logged-user");
         });
         assertThat(access).anySatisfy(line -> assertThat(line.path("status").asInt()).isEqualTo(401));
+        // The WebSocket connection's line, when it closed: the client sent start_agent, the server its hello, the
+        // acceptance and the run's events.
+        assertThat(access).anySatisfy(line -> {
+            assertThat(line.path("route").asText()).isEqualTo("/ws");
+            assertThat(line.path("connection_id").asText()).startsWith("conn_");
+            assertThat(line.path("user_id").asText()).isEqualTo("logged-user");
+            assertThat(line.path("close_code").asInt()).isEqualTo(1000);
+            assertThat(line.path("duration_ms").isNumber()).isTrue();
+            assertThat(line.path("frames_in").asLong()).isEqualTo(1);
+            assertThat(line.path("frames_out").asLong()).isGreaterThanOrEqualTo(4);
+        });
         assertThat(log).doesNotContain(TestServer.SECRET).doesNotContain(token).doesNotContain(MCP_TOKEN)
                 .doesNotContain("not-a-token");
     }

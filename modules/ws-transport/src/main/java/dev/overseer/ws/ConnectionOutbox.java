@@ -30,6 +30,8 @@ public final class ConnectionOutbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     private long queuedChars;
+    /** Frames accepted for sending, for the access log's close line. */
+    private long framesOut;
     /** Frames handed to the session whose completion has not come back yet. */
     private int inFlight;
     private boolean closed;
@@ -51,6 +53,7 @@ public final class ConnectionOutbox {
             }
             if (inFlight == 0) {
                 inFlight = 1;
+                framesOut++;
             } else if (queuedChars + text.length() > maxQueued) {
                 closed = true;
                 queue.clear();
@@ -58,6 +61,7 @@ public final class ConnectionOutbox {
             } else {
                 queue.add(text);
                 queuedChars += text.length();
+                framesOut++;
                 return;
             }
         } finally {
@@ -76,6 +80,16 @@ public final class ConnectionOutbox {
         lock.lock();
         try {
             return queuedChars;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many frames were sent or queued to be sent. */
+    public long framesOut() {
+        lock.lock();
+        try {
+            return framesOut;
         } finally {
             lock.unlock();
         }

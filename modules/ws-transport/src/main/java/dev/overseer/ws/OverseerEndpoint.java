@@ -10,7 +10,9 @@ import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,7 @@ final class OverseerEndpoint extends Endpoint {
     private static final Logger LOG = LoggerFactory.getLogger(OverseerEndpoint.class);
     static final String PRINCIPAL_PROPERTY = "overseer.principal";
     static final String TRACE_PARENT_PROPERTY = "overseer.traceparent";
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.overseer.access");
 
     private final ConnectionComponent.Factory components;
     private final ConnectionRegistry registry;
@@ -30,6 +33,8 @@ final class OverseerEndpoint extends Endpoint {
     private final WebSocketSettings settings;
     private final Clock clock;
     private ConnectionComponent connection;
+    /** Text frames the client sent. */
+    private final AtomicLong framesIn = new AtomicLong();
 
     OverseerEndpoint(ConnectionComponent.Factory components, ConnectionRegistry registry,
             ConnectionSupervision supervision, WebSocketSettings settings, Clock clock) {
@@ -59,8 +64,10 @@ final class OverseerEndpoint extends Endpoint {
         session.setMaxIdleTimeout(0);
         ClientFrameHandler handler = component.frameHandler();
         UndertowSession undertow = (UndertowSession) session;
-        undertow.setReceiveListener(new InboundFrames(undertow, settings.maxMessageBytes(), handler::onText,
-                () -> context.touch(clock.instant())));
+        undertow.setReceiveListener(new InboundFrames(undertow, settings.maxMessageBytes(), text -> {
+            framesIn.incrementAndGet();
+            handler.onText(text);
+        }, () -> context.touch(clock.instant())));
         component.outbox().send(ServerFrames.connectionEstablished(context, settings, clock.instant()));
         supervision.opened(component, session);
     }
@@ -75,6 +82,30 @@ final class OverseerEndpoint extends Endpoint {
         supervision.closed(component);
         component.frameHandler().connectionClosed();
         registry.unregister(component);
+        logClose(component, reason);
+    }
+
+    /** The access log's line for a connection: one when it closes, as an HTTP request has one when it is answered. */
+    private void logClose(ConnectionComponent component, CloseReason reason) {
+        if (!ACCESS.isInfoEnabled()) {
+            return;
+        }
+        WebSocketContext context = component.context();
+        long millis = Duration.between(context.connectedAt(), clock.instant()).toMillis();
+        int code = reason == null ? CloseReason.CloseCodes.NO_STATUS_CODE.getCode() : reason.getCloseCode().getCode();
+        long in = framesIn.get();
+        long out = component.outbox().framesOut();
+        ACCESS.atInfo()
+                .addKeyValue("method", "GET")
+                .addKeyValue("route", WebSocketTransport.PATH)
+                .addKeyValue("connection_id", context.connectionId().value())
+                .addKeyValue("user_id", context.userId().value())
+                .addKeyValue("close_code", code)
+                .addKeyValue("duration_ms", millis)
+                .addKeyValue("frames_in", in)
+                .addKeyValue("frames_out", out)
+                .log("WS {} closed {} {}ms connection_id={} user={} frames_in={} frames_out={}", WebSocketTransport.PATH,
+                        code, millis, context.connectionId().value(), context.userId().value(), in, out);
     }
 
     @Override
