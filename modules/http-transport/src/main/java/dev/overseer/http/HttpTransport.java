@@ -9,6 +9,7 @@ import dev.overseer.core.auth.AuthenticationException;
 import dev.overseer.core.auth.TokenAuthenticator;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.mcp.McpServers;
+import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.run.RunRejectedException;
 import dev.overseer.core.store.DatabaseOutage;
 import dev.overseer.core.store.Database;
@@ -77,6 +78,7 @@ public final class HttpTransport {
     private final HttpSettings settings;
     private final UnauthenticatedConnections unauthenticated;
     private final Tracing tracing;
+    private final ChatModel model;
     private final SseStream sse;
     private final String openApi;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
@@ -85,8 +87,9 @@ public final class HttpTransport {
     @Inject
     HttpTransport(TokenAuthenticator authenticator, RequestComponent.Factory requests, Database database, Clock clock,
             RunService runs, HttpMetrics metrics, MetricsExposition exposition, HttpSettings settings,
-            UnauthenticatedConnections unauthenticated, McpServers mcp, Tracing tracing) {
+            UnauthenticatedConnections unauthenticated, McpServers mcp, Tracing tracing, ChatModel model) {
         this.authenticator = authenticator;
+        this.model = model;
         this.tracing = tracing;
         this.mcp = mcp;
         this.requests = requests;
@@ -137,6 +140,11 @@ public final class HttpTransport {
                         boolean ready = database.isReady();
                         ObjectNode body = Json.object().put("status", ready ? "ok" : "unavailable");
                         // An MCP server that is down does not make the node unready: its tools' calls fail, runs go on.
+                        // Nor does a model endpoint that fails: runs on it fail with a clear error, and it is shown here.
+                        model.health().ifPresent(health -> body.putObject("llm")
+                                .put("state", health.state())
+                                .put("detail", health.detail())
+                                .put("checked_at", Json.timestamp(health.checkedAt())));
                         Map<String, String> servers = mcp.states();
                         if (!servers.isEmpty()) {
                             ObjectNode states = body.putObject("mcp");

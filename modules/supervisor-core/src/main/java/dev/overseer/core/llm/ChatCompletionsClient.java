@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ModelException;
+import dev.overseer.core.model.ModelHealth;
 import dev.overseer.core.model.TextStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -16,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Executors;
@@ -38,9 +41,12 @@ final class ChatCompletionsClient {
     private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsClient.class);
     private static final long WATCH_PERIOD_MILLIS = 25;
     private static final int MAX_ERROR_BODY = 16 * 1024;
+    private static final Duration HEALTH_TTL = Duration.ofSeconds(10);
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
     private final LlmSettings settings;
     private final HttpClient http;
+    private volatile ModelHealth health;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("overseer-llm-watchdog").daemon().factory());
 
@@ -52,7 +58,70 @@ final class ChatCompletionsClient {
                 .build();
     }
 
+    /**
+     * The endpoint's state as {@code GET <base>/models} finds it, asked at most once per {@link #HEALTH_TTL} (a
+     * readiness probe comes every few seconds; the endpoint need not hear of each).
+     */
+    ModelHealth health() {
+        ModelHealth last = health;
+        if (last != null && last.checkedAt().isAfter(Instant.now().minus(HEALTH_TTL))) {
+            return last;
+        }
+        synchronized (this) {
+            if (health == last) {
+                health = probe();
+            }
+            return health;
+        }
+    }
+
+    private ModelHealth probe() {
+        String base = settings.baseUrl().toString();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((base.endsWith("/") ? base : base + "/") + "models"))
+                .timeout(HEALTH_TIMEOUT)
+                .GET();
+        if (settings.apiKey() != null) {
+            request.header("Authorization", "Bearer " + settings.apiKey());
+        }
+        try {
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            int status = response.statusCode();
+            String problem = errorOf(response.body());
+            if (status / 100 == 2) {
+                return new ModelHealth(ModelHealth.OK, "answered " + status, Instant.now());
+            }
+            // An endpoint that lists no models (some gateways) still answers: only auth and server errors count.
+            if (status == 404 || status == 405) {
+                return new ModelHealth(ModelHealth.OK, "reachable (GET /models answered " + status + ")", Instant.now());
+            }
+            return new ModelHealth(ModelHealth.ERROR, redact("answered " + status + (problem.isEmpty() ? "" : ": " + problem)),
+                    Instant.now());
+        } catch (IOException e) {
+            return new ModelHealth(ModelHealth.UNREACHABLE, "cannot reach " + settings.baseUrl().getHost() + " ("
+                    + e.getClass().getSimpleName() + ")", Instant.now());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ModelHealth(ModelHealth.UNREACHABLE, "the check was interrupted", Instant.now());
+        }
+    }
+
+    /** The text with the API key masked: an endpoint may quote what it was sent in its error message. */
+    String redact(String text) {
+        String key = settings.apiKey();
+        return key == null || key.isEmpty() ? text : text.replace(key, "***");
+    }
+
     ChatTurn stream(ObjectNode body, TextStream run) throws ModelException, InterruptedException {
+        try {
+            return attempt(body, run);
+        } catch (ModelException e) {
+            // Once per failed call, after its retries: the provider's status and message, never the key.
+            LOG.warn("model call to {} failed ({}): {}", settings.baseUrl().getHost(), e.code(), redact(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private ChatTurn attempt(ObjectNode body, TextStream run) throws ModelException, InterruptedException {
         byte[] payload = Json.write(body).getBytes(StandardCharsets.UTF_8);
         String lastProblem = "no attempt was made";
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
@@ -83,7 +152,7 @@ final class ChatCompletionsClient {
             if (status == 200) {
                 return read(response.body(), run);
             }
-            String problem = errorOf(response.body());
+            String problem = redact(errorOf(response.body()));
             lastProblem = "the model endpoint answered " + status + (problem.isEmpty() ? "" : ": " + problem);
             if (!retryable(status)) {
                 throw new ModelException("llm_error", lastProblem);

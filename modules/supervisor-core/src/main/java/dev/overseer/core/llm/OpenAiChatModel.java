@@ -6,12 +6,14 @@ import dev.overseer.core.json.Json;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.ConversationItem;
 import dev.overseer.core.model.ModelException;
+import dev.overseer.core.model.ModelHealth;
 import dev.overseer.core.model.ModelReply;
 import dev.overseer.core.model.ModelRequest;
 import dev.overseer.core.model.TextStream;
 import dev.overseer.core.tool.ToolCall;
 import dev.overseer.core.tool.ToolOutcome;
 import dev.overseer.core.tool.ToolSpec;
+import java.util.Optional;
 
 /**
  * A model behind an OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM
@@ -49,6 +51,11 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
     @Override
     public String modelName(ModelRequest request) {
         return request.model() == null ? settings.model() : request.model();
+    }
+
+    @Override
+    public Optional<ModelHealth> health() {
+        return Optional.of(client.health());
     }
 
     @Override

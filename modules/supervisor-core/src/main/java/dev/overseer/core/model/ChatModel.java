@@ -19,6 +19,14 @@ public interface ChatModel {
         return request.model() == null ? "offline" : request.model();
     }
 
+    /**
+     * The state of the model's endpoint, for {@code /readyz}; empty for a model without one (the offline model). It
+     * may ask the endpoint, so callers do not call it on a run's path.
+     */
+    default java.util.Optional<ModelHealth> health() {
+        return java.util.Optional.empty();
+    }
+
     /** Whether the model reads the thread's earlier messages (loading them costs a query per run). */
     default boolean usesHistory() {
         return false;
