@@ -101,6 +101,8 @@ class OpenApiConformanceTest {
         assertThat(document.path("paths").isObject()).isTrue();
         assertThat(document.path("components").path("securitySchemes").path("bearer").path("scheme").asText())
                 .isEqualTo("bearer");
+        // Relative: the API is wherever the document was fetched from, behind any host, port or proxy.
+        assertThat(document.path("servers")).extracting(entry -> entry.path("url").asText()).containsExactly("/");
         // Every reference points at something that exists.
         List<String> refs = new ArrayList<>();
         collectRefs(document, refs);
