@@ -1,5 +1,7 @@
 package dev.overseer.it;
 
+import static dev.overseer.it.ScriptedLlmServer.answer;
+import static dev.overseer.it.ScriptedLlmServer.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,32 +15,43 @@ import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.dialect.Dialect;
 import com.networknt.schema.dialect.Dialects;
 import com.networknt.schema.keyword.AnnotationKeyword;
+import dev.overseer.core.event.EventPayload;
+import dev.overseer.core.store.ApprovalDecision;
 import dev.overseer.http.ApiActionsModule;
 import dev.overseer.http.ApiRoute;
 import dev.overseer.it.EventStreamClient.Event;
 import java.io.IOException;
+import java.lang.reflect.Array;
+import java.lang.reflect.RecordComponent;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code GET /openapi.json} describes the API that is really served: every route with its method, and every
- * response (status, content type, body) the server gives validates against the schema described for it.
+ * {@code GET /openapi.json} describes the API that is really served: every route with its method, every
+ * response (status, content type, body) the server gives validates against the schema described for it, and
+ * every run event, in a JSON page or an event stream, validates against the schema its {@code type} selects.
  */
 class OpenApiConformanceTest {
     private static final String DOCUMENT_IRI = "https://overseer.invalid/openapi.json";
+    private static final String RUN_EVENT = "/components/schemas/RunEvent";
+    /** The MCP reference server, whose long-running operation reports progress; absent where npm did not install it. */
+    private static final boolean MCP_INSTALLED = Files.isExecutable(McpToolsTest.EVERYTHING);
     /** The routes served outside the API router, next to {@link ApiActionsModule#ROUTES}. */
     private static final List<ApiRoute> PUBLIC_ROUTES = List.of(
             new ApiRoute("GET", "/healthz", "health"),
@@ -59,7 +72,8 @@ class OpenApiConformanceTest {
     static void startServer() {
         // Two active runs per user, so that 429 too_many_runs is cheap to provoke.
         // An agent whose calculator calls wait for approval, for the approvals route.
-        server = TestServer.start(Map.of("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", "2", "OVERSEER_AGENTS_FILE", gatedAgent()));
+        server = TestServer.start(Map.of("OVERSEER_MAX_ACTIVE_RUNS_PER_USER", "2", "OVERSEER_AGENTS_FILE",
+                conformanceAgents()));
         Http.Response served = new Http(server, null).get("/openapi.json");
         assertThat(served.status()).isEqualTo(200);
         documentText = served.body();
@@ -74,13 +88,20 @@ class OpenApiConformanceTest {
                 .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
     }
 
-    private static String gatedAgent() {
+    /**
+     * The agent gatekeeper, whose calculator calls wait for approval; and, where it is installed, the MCP reference
+     * server, whose tools the supervisor may call (its long-running operation reports progress: tool_progress).
+     */
+    private static String conformanceAgents() {
         try {
             Path agents = Files.createTempDirectory("overseer-conformance-").resolve("agents.json");
+            String mcpServers = MCP_INSTALLED ? """
+                    "mcp_servers": {"everything": {"command": %s, "timeout_seconds": 20}},
+                    """.formatted(TextNode.valueOf(McpToolsTest.EVERYTHING.toString())) : "";
             Files.writeString(agents, """
-                    {"agents": [{"name": "gatekeeper", "description": "Computes, once a person agrees.",
+                    {%s"agents": [{"name": "gatekeeper", "description": "Computes, once a person agrees.",
                                  "system_prompt": "Use the calculator.", "tools": ["calculator"],
-                                 "require_approval": ["calculator"]}]}""");
+                                 "require_approval": ["calculator"]}]}""".formatted(mcpServers));
             return agents.toString();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -101,6 +122,8 @@ class OpenApiConformanceTest {
         assertThat(document.path("paths").isObject()).isTrue();
         assertThat(document.path("components").path("securitySchemes").path("bearer").path("scheme").asText())
                 .isEqualTo("bearer");
+        // Relative: the API is wherever the document was fetched from, behind any host, port or proxy.
+        assertThat(document.path("servers")).extracting(entry -> entry.path("url").asText()).containsExactly("/");
         // Every reference points at something that exists.
         List<String> refs = new ArrayList<>();
         collectRefs(document, refs);
@@ -128,6 +151,248 @@ class OpenApiConformanceTest {
                 .as("a page whose item is no Thread (through $ref)").isNotEmpty();
         assertThat(errors("/components/schemas/Problem", "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
                 + "\"detail\":\"x\"}")).as("a problem without code").isNotEmpty();
+
+        String envelope = "\"run_id\":\"run_1\",\"thread_id\":\"thr_1\",\"seq\":4,\"timestamp\":\"2026-11-28T10:00:00.123Z\","
+                + "\"agent\":\"supervisor\"";
+        String completed = "{\"type\":\"tool_completed\"," + envelope + ",\"payload\":{\"tool_call_id\":\"call_1\","
+                + "\"tool\":\"calculator\",\"result\":42,\"duration_ms\":6,\"error\":null}}";
+        assertThat(errors(RUN_EVENT, completed)).isEmpty();
+        assertThat(errors(RUN_EVENT, completed.replace(",\"duration_ms\":6", "")))
+                .as("a tool_completed payload without duration_ms").isNotEmpty();
+        assertThat(errors(RUN_EVENT, completed.replace("\"error\":null", "\"error\":false")))
+                .as("a tool_completed error that is neither a string nor null").isNotEmpty();
+        assertThat(errors(RUN_EVENT, completed.replace("\"seq\":4", "\"seq\":0"))).as("seq 0").isNotEmpty();
+        assertThat(errors(RUN_EVENT, completed.replace("\"agent\":\"supervisor\"", "\"agent\":\"supervisor\",\"extra\":1")))
+                .as("a field the envelope does not have").isNotEmpty();
+        assertThat(errors(RUN_EVENT, "{\"type\":\"agent_completed\"," + envelope + ",\"payload\":{\"tool_call_id\":\"call_1\","
+                + "\"tool\":\"calculator\",\"result\":42,\"duration_ms\":6,\"error\":null}}"))
+                .as("the payload of another type").isNotEmpty();
+        assertThat(errors(RUN_EVENT, "{\"type\":\"run_cancelled\"," + envelope + ",\"payload\":{}}")).isEmpty();
+        assertThat(errors(RUN_EVENT, "{\"type\":\"run_cancelled\"," + envelope + ",\"payload\":{\"output\":\"x\"}}"))
+                .as("a run_cancelled payload that is not empty").isNotEmpty();
+        assertThat(errors(RUN_EVENT, "{\"type\":\"run_paused\"," + envelope + ",\"payload\":{}}"))
+                .as("a type without a schema").isNotEmpty();
+    }
+
+    @Test
+    void everyEventTypeOfTheServer_hasItsOwnSchema_selectedByTheDiscriminatorOnType() {
+        JsonNode runEvent = document.at(RUN_EVENT);
+        assertThat(runEvent.path("discriminator").path("propertyName").asText()).isEqualTo("type");
+        JsonNode mapping = runEvent.path("discriminator").path("mapping");
+        Set<String> mapped = new TreeSet<>();
+        mapping.fieldNames().forEachRemaining(mapped::add);
+        assertThat(mapped).as("the event types RunEvent's discriminator maps to a schema")
+                .containsExactlyInAnyOrderElementsOf(eventTypesOfTheCode());
+        Set<String> alternatives = new TreeSet<>();
+        runEvent.path("oneOf").forEach(alternative -> alternatives.add(alternative.path("$ref").asText()));
+        Set<String> targets = new TreeSet<>();
+        mapping.forEach(target -> targets.add(target.asText()));
+        assertThat(alternatives).as("RunEvent's oneOf alternatives are the mapped schemas").isEqualTo(targets);
+        for (String type : mapped) {
+            String target = mapping.path(type).asText();
+            assertThat(target).startsWith("#/components/schemas/");
+            JsonNode schema = document.at(target.substring(1));
+            assertThat(schema.path("properties").path("type").path("const").asText()).as("the type %s names", target)
+                    .isEqualTo(type);
+            assertThat(schema.path("required")).extracting(JsonNode::asText).as("required fields of %s", target)
+                    .containsExactlyInAnyOrder("type", "run_id", "thread_id", "seq", "timestamp", "agent", "payload");
+            assertThat(schema.path("additionalProperties").isBoolean() && !schema.path("additionalProperties").asBoolean())
+                    .as("%s has additionalProperties false", target).isTrue();
+        }
+        assertThat(document.at("/components/schemas/ApprovalResolvedPayload/properties/by/enum"))
+                .extracting(JsonNode::asText).as("approval_resolved's by")
+                .containsExactlyInAnyOrder(ApprovalDecision.BY_USER, ApprovalDecision.BY_TIMEOUT);
+    }
+
+    @Test
+    void runEvents_ofEveryTypeTheServerEmits_validateAgainstTheSchemaTheirTypeSelects() {
+        String token = server.token("openapi-events");
+        Http http = new Http(server, token);
+        Set<String> emitted = new TreeSet<>();
+
+        // agent_started, agent_thinking, tool_executing, tool_completed, agent_completed, run_completed.
+        emitted.addAll(checkedRun(server, token, runBody("What is 6*7?", null), event -> { }));
+        // run_cancelled, while the wait tool waits.
+        List<String> cancelled = checkedRun(server, token, runBody("wait 10 seconds", null), event -> {
+            if (event.path("type").asText().equals("tool_executing")) {
+                assertThat(http.post("/api/runs/" + event.path("run_id").asText() + "/cancel", "").status())
+                        .isIn(200, 202);
+            }
+        });
+        assertThat(cancelled).endsWith("run_cancelled");
+        emitted.addAll(cancelled);
+        // approval_requested, approval_resolved (rejected, with a reason; then approved), and the rejected call's
+        // tool_completed with its error.
+        for (String answer : List.of("\"approved\":false,\"reason\":\"not now\"", "\"approved\":true")) {
+            List<String> approval = checkedRun(server, token, runBody("What is 6*7?", "gatekeeper"), event -> {
+                if (event.path("type").asText().equals("approval_requested")) {
+                    String body = "{\"tool_call_id\":\"" + event.path("payload").path("tool_call_id").asText() + "\","
+                            + answer + "}";
+                    assertThat(http.post("/api/runs/" + event.path("run_id").asText() + "/approvals", body).status())
+                            .isEqualTo(200);
+                }
+            });
+            assertThat(approval).containsSubsequence("approval_requested", "approval_resolved", "tool_completed",
+                    "run_completed");
+            emitted.addAll(approval);
+        }
+        // agent_error and run_failed: the offline model is asked for a tool the agent does not have.
+        List<String> failed = checkedRun(server, token, runBody("use no_such_tool {}", null), event -> { });
+        assertThat(failed).containsSubsequence("agent_error", "run_failed");
+        emitted.addAll(failed);
+        // tool_progress: the MCP reference server's long-running operation reports each step.
+        if (MCP_INSTALLED) {
+            Http anonymous = new Http(server, null);
+            await("the MCP server is connected").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> anonymous.get("/readyz").json().path("mcp").path("everything").asText(),
+                            "connected"::equals);
+            List<String> progress = checkedRun(server, token,
+                    runBody("use everything__trigger-long-running-operation {\"duration\":1,\"steps\":2}", null),
+                    event -> { });
+            assertThat(progress).containsSubsequence("tool_executing", "tool_progress", "tool_completed", "run_completed");
+            emitted.addAll(progress);
+        }
+        // agent_message_delta, a sub-agent's agent_started (parent_agent set), arguments that are not JSON, and
+        // run_completed with usage: a model that streams (a real OpenAI-compatible endpoint on loopback).
+        try (ScriptedLlmServer llm = ScriptedLlmServer.start();
+                TestServer modelled = TestServer.start(LlmAgentTest.llmEnvironment(llm.baseUrl(), researcherAgent()))) {
+            llm.script(
+                    stream().toolCall(0, "call_r", "researcher", "{\"task\":\"Work out 6*7.\"}")
+                            .toolCall(1, "call_x", "calculator", "not json").finish("tool_calls").usage(20, 2).done(),
+                    answer(10, 1, "42"),
+                    answer(30, 3, "The answer ", "is 42."));
+            String modelToken = modelled.token("openapi-events");
+            List<JsonNode> events = new ArrayList<>();
+            emitted.addAll(checkedRun(modelled, modelToken, runBody("What is 6*7?", null), events::add));
+            llm.assertScriptUsedUp();
+            assertThat(events)
+                    .anySatisfy(event -> assertThat(event.at("/payload/parent_agent").asText()).isEqualTo("supervisor"))
+                    .anySatisfy(event -> assertThat(event.at("/payload/arguments").isTextual()).isTrue())
+                    .anySatisfy(event -> assertThat(event.at("/payload/usage").isObject()).isTrue());
+        }
+
+        Map<String, String> notEmitted = eventTypesNotProduced();
+        Set<String> expected = new TreeSet<>(eventTypesOfTheCode());
+        expected.removeAll(notEmitted.keySet());
+        assertThat(emitted).as("event types emitted and validated (not produced here: %s)", notEmitted)
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /**
+     * Event types the server defines that this test cannot make it emit, each with the reason. The others are all
+     * produced, and a type missing from both fails the test.
+     */
+    private static Map<String, String> eventTypesNotProduced() {
+        return MCP_INSTALLED ? Map.of() : Map.of("tool_progress", "only an MCP server's progress notifications produce it, "
+                + "and the MCP reference server is not installed (npm ci --prefix integration-tests/mcp)");
+    }
+
+    /**
+     * The type of every kind of event payload the server code defines: the records of the sealed
+     * {@link EventPayload}, each asked for its type (a constant) on an instance with default components.
+     */
+    private static Set<String> eventTypesOfTheCode() {
+        Set<String> types = new TreeSet<>();
+        for (Class<?> kind : EventPayload.class.getPermittedSubclasses()) {
+            assertThat(kind.isRecord()).as("%s is a record", kind).isTrue();
+            Class<?>[] components = Arrays.stream(kind.getRecordComponents()).map(RecordComponent::getType)
+                    .toArray(Class<?>[]::new);
+            Object[] defaults = Arrays.stream(components).map(component -> Array.get(Array.newInstance(component, 1), 0))
+                    .toArray();
+            try {
+                types.add(((EventPayload) kind.getDeclaredConstructor(components).newInstance(defaults)).type());
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError("cannot build a " + kind.getSimpleName() + " to ask its type", e);
+            }
+        }
+        assertThat(types).hasSize(EventPayload.class.getPermittedSubclasses().length).contains("run_completed");
+        return types;
+    }
+
+    /** A sub-agent for the run with a streaming model. */
+    private static Path researcherAgent() {
+        try {
+            Path agents = Files.createTempDirectory("overseer-conformance-llm-").resolve("agents.json");
+            Files.writeString(agents, """
+                    {"agents": [{"name": "researcher", "description": "Works things out.", "system_prompt": "Work it out.",
+                                 "tools": ["clock"]}]}""");
+            return agents;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String runBody(String content, String agent) {
+        var body = WsClient.JSON.createObjectNode().put("content", content);
+        if (agent != null) {
+            body.put("agent", agent);
+        }
+        return body.toString();
+    }
+
+    /**
+     * Starts a run on a new thread of {@code token}'s user with {@code Accept: text/event-stream} and hands each event
+     * to {@code react} as it arrives (to cancel or approve); then reads the run's events again, replayed as SSE and as
+     * a JSON page. Every event from each source validates against the schema its type selects, and the three sources
+     * agree. Returns the types, in order.
+     */
+    private static List<String> checkedRun(TestServer target, String token, String body, Consumer<JsonNode> react) {
+        Http http = new Http(target, token);
+        List<JsonNode> live = new ArrayList<>();
+        try (EventStreamClient stream = EventStreamClient.open(EventStreamClient.request(target, token,
+                "/api/threads/" + http.createThread() + "/runs").POST(HttpRequest.BodyPublishers.ofString(body)).build())) {
+            assertThat(stream.status()).as("streamed start of %s", body).isEqualTo(200);
+            while (live.isEmpty() || !WsClient.isTerminal(live.getLast())) {
+                switch (stream.next(Duration.ofSeconds(30))) {
+                    case Event event -> {
+                        JsonNode json = streamedEvent(event, "POST /api/threads/{id}/runs " + body);
+                        live.add(json);
+                        react.accept(json);
+                    }
+                    case EventStreamClient.Comment comment -> {
+                    }
+                    case EventStreamClient.End end -> throw new AssertionError("the stream of " + body
+                            + " ended before the terminal event, after " + live, end.error());
+                }
+            }
+        }
+        String run = live.getFirst().path("run_id").asText();
+        try (EventStreamClient replay = EventStreamClient.open(EventStreamClient.request(target, token,
+                "/api/runs/" + run + "/events").build())) {
+            List<JsonNode> replayed = replay.eventsUntilTerminal().stream()
+                    .map(event -> streamedEvent(event, "GET /api/runs/{id}/events " + body)).toList();
+            assertThat(replayed).as("replayed events of %s", body).isEqualTo(live);
+        }
+        Http.Response page = http.get("/api/runs/" + run + "/events");
+        try {
+            check("GET", "/api/runs/{id}/events", page);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(page.json().path("data")).as("stored events of %s", body).containsExactlyElementsOf(live);
+        return live.stream().map(event -> event.path("type").asText()).toList();
+    }
+
+    /** An SSE event: its id is the event's seq, its name the event's type, and its data a valid typed event. */
+    private static JsonNode streamedEvent(Event event, String what) {
+        JsonNode json = event.json();
+        assertThat(event.id()).as("id of %s", json).isEqualTo(json.path("seq").asText());
+        assertThat(event.event()).as("event name of %s", json).isEqualTo(json.path("type").asText());
+        assertTypedEvent(json, what + " event " + event.id());
+        return json;
+    }
+
+    /**
+     * A run event validates against the schema RunEvent's discriminator selects for its type (which must have one),
+     * and against RunEvent itself.
+     */
+    private static void assertTypedEvent(JsonNode event, String what) {
+        String type = event.path("type").asText();
+        JsonNode target = document.at(RUN_EVENT).path("discriminator").path("mapping").path(type);
+        assertThat(target.isTextual()).as("%s: event type '%s' has a schema in RunEvent's discriminator mapping", what, type)
+                .isTrue();
+        assertValid(target.asText().substring(1), event, what);
+        assertValid(RUN_EVENT, event, what);
     }
 
     @Test
@@ -322,6 +587,10 @@ class OpenApiConformanceTest {
                 .isFalse();
         JsonNode body = mediaType.endsWith("json") ? WsClient.JSON.readTree(response.body()) : TextNode.valueOf(response.body());
         assertValid(pointer, body, method + " " + template + " " + response.status());
+        if (template.equals("/api/runs/{id}/events") && response.status() == 200) {
+            body.path("data").forEach(event -> assertTypedEvent(event, method + " " + template + " seq "
+                    + event.path("seq").asText()));
+        }
         COVERED.add(method + " " + template + " " + response.status() + " " + mediaType);
     }
 
@@ -335,7 +604,7 @@ class OpenApiConformanceTest {
         assertValid(pointer, TextNode.valueOf(stream.rawText()), method + " " + template + " stream");
         assertThat(events).isNotEmpty();
         for (Event event : events) {
-            assertValid("/components/schemas/RunEvent", event.json(), method + " " + template + " event " + event.id());
+            streamedEvent(event, method + " " + template);
         }
         COVERED.add(method + " " + template + " 200 text/event-stream");
     }
