@@ -92,7 +92,7 @@ class MetricsTest {
         assertThat(value(samples, "hikaricp_connections", Map.of())).isGreaterThanOrEqualTo(1);
         assertThat(value(samples, "jvm_memory_used_bytes", Map.of("area", "heap"))).isGreaterThan(0);
         assertThat(text).contains("# TYPE overseer_runs_started_total counter",
-                "# TYPE overseer_run_duration_seconds summary", "# TYPE overseer_websocket_connections gauge");
+                "# TYPE overseer_run_duration_seconds histogram", "# TYPE overseer_websocket_connections gauge");
     }
 
     @Test
