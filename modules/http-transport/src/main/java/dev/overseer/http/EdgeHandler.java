@@ -11,6 +11,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,13 +43,16 @@ public final class EdgeHandler implements HttpHandler {
     private final CorsPolicy cors;
     private final HttpMetrics metrics;
     private final UnauthenticatedConnections unauthenticated;
+    private final UnaryOperator<String> routes;
     private final HttpHandler next;
 
+    /** {@code routes}: the route template a raw request path matches, or null, for the requests answered here. */
     public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, UnauthenticatedConnections unauthenticated,
-            HttpHandler next) {
+            UnaryOperator<String> routes, HttpHandler next) {
         this.cors = cors;
         this.metrics = metrics;
         this.unauthenticated = unauthenticated;
+        this.routes = routes;
         this.next = next;
     }
 
@@ -103,6 +107,10 @@ public final class EdgeHandler implements HttpHandler {
                 headers.put(ALLOW_METHODS_HEADER, ALLOWED_METHODS);
                 headers.put(ALLOW_HEADERS_HEADER, ALLOWED_HEADERS);
                 headers.put(MAX_AGE_HEADER, "600");
+                String route = routes.apply(exchange.getRequestPath());
+                if (route != null) {
+                    exchange.putAttachment(ROUTE, route);
+                }
                 exchange.setStatusCode(204);
                 exchange.endExchange();
                 return;
