@@ -2,6 +2,11 @@ package dev.overseer.core.store;
 
 import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
+import dev.overseer.core.metrics.Buckets;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -80,13 +85,27 @@ public final class EventWriter implements AutoCloseable {
     private final NodeSignals signals;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final Counter eventsWritten;
+    private final DistributionSummary batchSize;
+    private final Timer commitDuration;
     private volatile boolean closed;
 
     @Inject
-    public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals) {
+    public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals, MeterRegistry meters) {
         this.jdbi = jdbi;
         this.runs = runs;
         this.signals = signals;
+        this.eventsWritten = Counter.builder("overseer.events.written")
+                .description("Run events committed to the database")
+                .register(meters);
+        this.batchSize = DistributionSummary.builder("overseer.event.writer.batch.size")
+                .description("Operations (admissions, events, starts, outcomes, renewals) drained into one commit")
+                .serviceLevelObjectives(Buckets.batchSizes())
+                .register(meters);
+        this.commitDuration = Timer.builder("overseer.event.writer.commit.duration")
+                .description("One group commit's transaction, failed attempts included")
+                .serviceLevelObjectives(Buckets.fast())
+                .register(meters);
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
@@ -172,6 +191,7 @@ public final class EventWriter implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
                 lastBatch = batch.size();
+                batchSize.record(lastBatch);
                 stopping = batch.stream().anyMatch(op -> op instanceof Stop);
                 write(batch);
             } catch (InterruptedException e) {
@@ -245,6 +265,16 @@ public final class EventWriter implements AutoCloseable {
     }
 
     private void commit(Batch batch) {
+        long started = System.nanoTime();
+        try {
+            transaction(batch);
+        } finally {
+            commitDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
+        eventsWritten.increment(batch.events.size());
+    }
+
+    private void transaction(Batch batch) {
         jdbi.useTransaction(handle -> {
             batch.admit(handle, runs);
             EventStore.insert(handle, batch.events);

@@ -99,7 +99,7 @@ final class CoreHarness implements AutoCloseable {
         runs = new RunStore(database.jdbi(), threads, clock, NODE);
         events = new EventStore(database.jdbi());
         signals = new NodeSignals(new DatabaseSettings("jdbc:h2:mem:harness", "", "", 1), database.jdbi(), NODE);
-        writer = new EventWriter(database.jdbi(), runs, signals);
+        writer = new EventWriter(database.jdbi(), runs, signals, meters);
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
         lifecycle = new RunLifecycle(writer, registry, metrics);
