@@ -10,6 +10,7 @@ import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
+import dev.overseer.core.tool.ToolMetrics;
 import dev.overseer.core.tool.ToolSpec;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -36,6 +37,7 @@ public final class SupervisorFactory {
     private final Clock clock;
     private final McpServers mcp;
     private final Approvals approvals;
+    private final ToolMetrics toolMetrics;
     private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
 
     /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
@@ -44,7 +46,8 @@ public final class SupervisorFactory {
 
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
-            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals) {
+            MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals,
+            ToolMetrics toolMetrics) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.mcp = mcp;
@@ -54,6 +57,7 @@ public final class SupervisorFactory {
         this.settings = settings;
         this.clock = clock;
         this.approvals = approvals;
+        this.toolMetrics = toolMetrics;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
@@ -75,7 +79,7 @@ public final class SupervisorFactory {
         return new ToolDispatcher(resolved.tools(), resolved.specs());
     }
 
-    /** The built-in and MCP tools that the agent's entries name, in the order of its entries. */
+    /** The built-in and MCP tools that the agent's entries name, in the order of its entries, timed. */
     private Resolved resolve(Agent agent, long version) {
         Map<String, Tool> available = new TreeMap<>(mcp.tools());
         available.putAll(tools);
@@ -83,7 +87,7 @@ public final class SupervisorFactory {
         for (String entry : agent.tools()) {
             available.forEach((name, tool) -> {
                 if (ToolNames.matches(entry, name)) {
-                    allowed.putIfAbsent(name, tool);
+                    allowed.computeIfAbsent(name, key -> toolMetrics.metered(tool));
                 }
             });
         }

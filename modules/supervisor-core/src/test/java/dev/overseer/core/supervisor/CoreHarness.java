@@ -35,6 +35,7 @@ import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
+import dev.overseer.core.tool.ToolMetrics;
 import dev.overseer.core.tool.WaitTool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -111,7 +112,7 @@ final class CoreHarness implements AutoCloseable {
         agents = new AgentCatalog(AgentDefinitions.NONE, tools, noServers);
         Approvals approvals = new Approvals(new ApprovalStore(database.jdbi(), signals), signals, clock);
         supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics)), agents,
-                messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals);
+                messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals, new ToolMetrics(meters));
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
