@@ -93,8 +93,15 @@ public final class OverseerServer implements AutoCloseable {
         HttpHandler httpHandler = http.handler();
         // The WebSocket deployment sees the full path: its endpoint is mapped at /ws itself.
         HttpHandler root = new EdgeHandler(cors, httpMetrics, unauthenticated, tracing,
-                exchange -> (exchange.getRequestPath().equals(WebSocketTransport.PATH)
-                        ? webSocketHandler : httpHandler).handleRequest(exchange));
+                path -> path.equals(WebSocketTransport.PATH) ? WebSocketTransport.PATH : http.routeOf(path),
+                exchange -> {
+                    if (exchange.getRequestPath().equals(WebSocketTransport.PATH)) {
+                        exchange.putAttachment(EdgeHandler.ROUTE, WebSocketTransport.PATH);
+                        webSocketHandler.handleRequest(exchange);
+                    } else {
+                        httpHandler.handleRequest(exchange);
+                    }
+                });
         try {
             schema.join();
             tools.join();

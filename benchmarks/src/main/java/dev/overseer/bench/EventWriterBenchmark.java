@@ -98,7 +98,7 @@ public class EventWriterBenchmark {
         Jdbi jdbi = database.jdbi();
         NodeLease node = new NodeLease("node_bench", Duration.ofSeconds(15));
         runs = new RunStore(jdbi, new ThreadStore(jdbi), Clock.systemUTC(), node);
-        writer = new EventWriter(jdbi, runs, new NodeSignals(settings, jdbi, node));
+        writer = new EventWriter(jdbi, runs, new NodeSignals(settings, jdbi, node), new SimpleMeterRegistry());
     }
 
     /** Prepares the runs of the next iteration, each on its own new thread. */

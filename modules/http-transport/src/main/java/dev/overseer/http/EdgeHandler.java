@@ -16,6 +16,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,14 +58,17 @@ public final class EdgeHandler implements HttpHandler {
     private final HttpMetrics metrics;
     private final UnauthenticatedConnections unauthenticated;
     private final Tracing tracing;
+    private final UnaryOperator<String> routes;
     private final HttpHandler next;
 
+    /** {@code routes}: the route template a raw request path matches, or null, for the requests answered here. */
     public EdgeHandler(CorsPolicy cors, HttpMetrics metrics, UnauthenticatedConnections unauthenticated,
-            Tracing tracing, HttpHandler next) {
+            Tracing tracing, UnaryOperator<String> routes, HttpHandler next) {
         this.cors = cors;
         this.tracing = tracing;
         this.metrics = metrics;
         this.unauthenticated = unauthenticated;
+        this.routes = routes;
         this.next = next;
     }
 
@@ -124,6 +128,10 @@ public final class EdgeHandler implements HttpHandler {
                 headers.put(ALLOW_METHODS_HEADER, ALLOWED_METHODS);
                 headers.put(ALLOW_HEADERS_HEADER, ALLOWED_HEADERS);
                 headers.put(MAX_AGE_HEADER, "600");
+                String route = routes.apply(exchange.getRequestPath());
+                if (route != null) {
+                    exchange.putAttachment(ROUTE, route);
+                }
                 exchange.setStatusCode(204);
                 exchange.endExchange();
                 return;

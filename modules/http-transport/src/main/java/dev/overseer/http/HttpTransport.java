@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -67,6 +68,8 @@ public final class HttpTransport {
     static final String OPENAPI_RESOURCE = "/dev/overseer/http/openapi.json";
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
+    /** The paths served outside the API's route table (the {@code switch} in {@link #route}). */
+    private static final Set<String> FIXED_ROUTES = Set.of("/healthz", "/readyz", "/metrics", "/openapi.json");
 
     private final TokenAuthenticator authenticator;
     private final RequestComponent.Factory requests;
@@ -111,6 +114,24 @@ public final class HttpTransport {
     /** The handler for every path but {@code /ws}. */
     public HttpHandler handler() {
         return this::route;
+    }
+
+    /**
+     * The route template that a request path (as sent, percent-encoded) matches, or null when it matches none: for
+     * the requests answered before they reach this transport (CORS preflights), whose metrics name a route too.
+     */
+    public String routeOf(String rawPath) {
+        String path;
+        try {
+            path = PercentDecoding.path(rawPath);
+        } catch (ApiProblem e) {
+            return null;
+        }
+        if (FIXED_ROUTES.contains(path)) {
+            return path;
+        }
+        PathTemplateMatcher.PathMatchResult<Map<String, String>> match = routes.match(path);
+        return match == null ? null : match.getMatchedTemplate();
     }
 
     /** Stops taking work; requests in flight finish. */

@@ -26,6 +26,7 @@ public final class ConnectionOutbox {
 
     private final Session session;
     private final long maxQueued;
+    private final WebSocketMetrics metrics;
     private final SendHandler onSent = this::sent;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<String> queue = new ArrayDeque<>();
@@ -39,9 +40,10 @@ public final class ConnectionOutbox {
     private CloseReason closeWhenDrained;
 
     @Inject
-    ConnectionOutbox(Session session, WebSocketSettings settings) {
+    ConnectionOutbox(Session session, WebSocketSettings settings, WebSocketMetrics metrics) {
         this.session = session;
         this.maxQueued = settings.maxQueuedOutboundBytes();
+        this.metrics = metrics;
     }
 
     /** Queues a text frame; never blocks. Frames sent after the connection closed are dropped. */
@@ -69,6 +71,7 @@ public final class ConnectionOutbox {
         }
         if (closed) {
             LOG.info("closing {}: the client reads too slowly", session.getId());
+            metrics.slowReaderClosed();
             closeQuietly(new CloseReason(TRY_AGAIN_LATER, "outbound queue overflow; reconnect and resume"));
             return;
         }

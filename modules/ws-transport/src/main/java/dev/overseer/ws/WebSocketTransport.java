@@ -37,10 +37,11 @@ public final class WebSocketTransport {
     private DeploymentManager deployment;
     private UpgradeGate gate;
 
+    /** {@code metrics}: taken so that the transport's meters are published from the start, not at the first connection. */
     @Inject
     WebSocketTransport(OverseerEndpointConfigurator configurator, HandshakeAuthenticator authenticator,
             CorsPolicy origins, ConnectionRegistry connections, ConnectionSupervision supervision, WebSocketSettings settings,
-            XnioWorker worker, ByteBufferPool buffers) {
+            XnioWorker worker, ByteBufferPool buffers, WebSocketMetrics metrics) {
         this.configurator = configurator;
         this.authenticator = authenticator;
         this.origins = origins;

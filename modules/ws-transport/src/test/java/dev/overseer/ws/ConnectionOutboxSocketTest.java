@@ -3,6 +3,8 @@ package dev.overseer.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.overseer.core.metrics.OverseerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.servlet.Servlets;
@@ -113,7 +115,8 @@ class ConnectionOutboxSocketTest {
                 .buildAsync(URI.create("ws://127.0.0.1:" + port() + "/burst"), client)
                 .get(10, TimeUnit.SECONDS);
         Session session = opened.get(10, TimeUnit.SECONDS);
-        ConnectionOutbox outbox = new ConnectionOutbox(session, SETTINGS);
+        ConnectionOutbox outbox = new ConnectionOutbox(session, SETTINGS,
+                new WebSocketMetrics(new OverseerMetrics(new SimpleMeterRegistry()), new ConnectionRegistry()));
 
         CountDownLatch start = new CountDownLatch(1);
         try (ExecutorService senders = Executors.newFixedThreadPool(SENDERS + 1)) {

@@ -2,6 +2,8 @@ package dev.overseer.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.overseer.core.metrics.OverseerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.websocket.CloseReason;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,7 +21,10 @@ class ConnectionOutboxTest {
             Duration.ofSeconds(75), 10, 20);
 
     private final RecordingSession network = new RecordingSession();
-    private final ConnectionOutbox outbox = new ConnectionOutbox(network.session(), SETTINGS);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final ConnectionRegistry connections = new ConnectionRegistry();
+    private final WebSocketMetrics metrics = new WebSocketMetrics(new OverseerMetrics(meters), connections);
+    private final ConnectionOutbox outbox = new ConnectionOutbox(network.session(), SETTINGS, metrics);
 
     @Test
     void send_transmitsAtOnce_thenWhatQueuedMeanwhile_asOneWrite_inOrder() {
@@ -68,7 +73,7 @@ class ConnectionOutboxTest {
     void send_aBurstFromManyThreads_leavesInOneWrite_losingNothing_andKeepingEachSendersOrder() throws Exception {
         WebSocketSettings roomy = new WebSocketSettings(10, Duration.ofSeconds(25), Duration.ofSeconds(75), 10,
                 1_000_000);
-        ConnectionOutbox shared = new ConnectionOutbox(network.session(), roomy);
+        ConnectionOutbox shared = new ConnectionOutbox(network.session(), roomy, metrics);
         CountDownLatch start = new CountDownLatch(1);
         try (ExecutorService senders = Executors.newFixedThreadPool(4)) {
             for (int t = 0; t < 4; t++) {
@@ -102,13 +107,16 @@ class ConnectionOutboxTest {
     }
 
     @Test
-    void send_overflowingTheQueue_closesWith1013_andDropsEverythingAfter() {
+    void send_overflowingTheQueue_closesWith1013_countsIt_andDropsEverythingAfter() {
         outbox.send("in-flight");
         outbox.send("0123456789");
         outbox.send("abcdefghij");
         assertThat(outbox.queuedChars()).isEqualTo(20);
+        assertThat(meters.get("overseer.websocket.slow.reader.closes").counter().count()).isZero();
 
         outbox.send("x");
+
+        assertThat(meters.get("overseer.websocket.slow.reader.closes").counter().count()).isEqualTo(1);
 
         assertThat(network.closes).hasSize(1);
         CloseReason reason = network.closes.get(0);
@@ -121,6 +129,26 @@ class ConnectionOutboxTest {
         outbox.send("later");
         assertThat(network.sent).containsExactly("in-flight");
         assertThat(network.closes).hasSize(1);
+    }
+
+    @Test
+    void queuedFramesOfEveryOpenConnection_addUpInTheOutboundQueueGauge() {
+        TestConnection alice = TestConnection.of("alice");
+        TestConnection bob = TestConnection.of("bob");
+        assertThat(connections.register(alice, 10)).isTrue();
+        assertThat(connections.register(bob, 10)).isTrue();
+        alice.outbox().send("in-flight");
+        alice.outbox().send("12345");
+        bob.outbox().send("in-flight");
+        bob.outbox().send("123");
+        bob.outbox().send("4567");
+
+        assertThat(meters.get("overseer.websocket.outbound.queued").gauge().value()).isEqualTo(12);
+
+        bob.network().complete(true);
+        assertThat(meters.get("overseer.websocket.outbound.queued").gauge().value()).isEqualTo(5);
+        connections.unregister(alice);
+        assertThat(meters.get("overseer.websocket.outbound.queued").gauge().value()).isZero();
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.overseer.context.ConnectionId;
 import dev.overseer.context.Principal;
 import dev.overseer.context.UserId;
 import dev.overseer.context.WebSocketContext;
+import dev.overseer.core.metrics.OverseerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -13,12 +15,14 @@ import java.time.Instant;
  */
 record TestConnection(WebSocketContext context, ConnectionOutbox outbox, RecordingSession network)
         implements ConnectionComponent {
+    private static final WebSocketMetrics METRICS = new WebSocketMetrics(
+            new OverseerMetrics(new SimpleMeterRegistry()), new ConnectionRegistry());
 
     static TestConnection of(String user, Instant tokenExpiry, WebSocketSettings settings) {
         RecordingSession network = new RecordingSession();
         WebSocketContext context = new WebSocketContext(ConnectionId.generate(),
                 new Principal(new UserId(user), tokenExpiry), Instant.now());
-        return new TestConnection(context, new ConnectionOutbox(network.session(), settings), network);
+        return new TestConnection(context, new ConnectionOutbox(network.session(), settings, METRICS), network);
     }
 
     static TestConnection of(String user) {

@@ -1,5 +1,6 @@
 package dev.overseer.core.mcp;
 
+import dev.overseer.core.metrics.Buckets;
 import dev.overseer.core.metrics.OverseerMetrics;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
@@ -27,6 +28,7 @@ public final class McpMetrics {
                         .description("Calls to MCP servers' tools, by server and outcome")
                         .tag("server", server)
                         .tag("outcome", outcome)
+                        .serviceLevelObjectives(Buckets.tools())
                         .register(metrics.registry()))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }

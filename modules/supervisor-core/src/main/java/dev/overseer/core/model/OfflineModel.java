@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  * seconds" to wait, and anything else is answered by echoing the user's text.
  */
 public final class OfflineModel implements ChatModel {
+    /** Its name in metrics, where a configured model's name would be. */
+    public static final String NAME = "offline";
     private static final Pattern WAIT = Pattern.compile("\\bwait\\s+(\\d{1,9})\\s*(?:s|secs?|seconds?)\\b",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern ARITHMETIC = Pattern.compile(

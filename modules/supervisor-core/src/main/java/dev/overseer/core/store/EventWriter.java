@@ -6,6 +6,11 @@ import dev.overseer.core.trace.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Scope;
+import dev.overseer.core.metrics.Buckets;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -88,24 +93,39 @@ public final class EventWriter implements AutoCloseable {
     private final String databaseSystem;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final Counter eventsWritten;
+    private final DistributionSummary batchSize;
+    private final Timer commitDuration;
     private volatile boolean closed;
 
     @Inject
-    public EventWriter(Database database, RunStore runs, NodeSignals signals, Tracing tracing) {
-        this(database.jdbi(), runs, signals, tracing, database.isH2() ? "h2" : "postgresql");
+    public EventWriter(Database database, RunStore runs, NodeSignals signals, MeterRegistry meters, Tracing tracing) {
+        this(database.jdbi(), runs, signals, meters, tracing, database.isH2() ? "h2" : "postgresql");
     }
 
     /** A writer outside any trace (tests, benchmarks). */
-    public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals) {
-        this(jdbi, runs, signals, Tracing.disabled(), "h2");
+    public EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals, MeterRegistry meters) {
+        this(jdbi, runs, signals, meters, Tracing.disabled(), "h2");
     }
 
-    private EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals, Tracing tracing, String databaseSystem) {
+    private EventWriter(Jdbi jdbi, RunStore runs, NodeSignals signals, MeterRegistry meters, Tracing tracing,
+            String databaseSystem) {
         this.jdbi = jdbi;
         this.runs = runs;
         this.signals = signals;
         this.tracing = tracing;
         this.databaseSystem = databaseSystem;
+        this.eventsWritten = Counter.builder("overseer.events.written")
+                .description("Run events committed to the database")
+                .register(meters);
+        this.batchSize = DistributionSummary.builder("overseer.event.writer.batch.size")
+                .description("Operations (admissions, events, starts, outcomes, renewals) drained into one commit")
+                .serviceLevelObjectives(Buckets.batchSizes())
+                .register(meters);
+        this.commitDuration = Timer.builder("overseer.event.writer.commit.duration")
+                .description("One group commit's transaction, failed attempts included")
+                .serviceLevelObjectives(Buckets.fast())
+                .register(meters);
         this.thread = Thread.ofPlatform().name("overseer-event-writer").daemon().start(this::drainLoop);
     }
 
@@ -191,6 +211,7 @@ public final class EventWriter implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
                 lastBatch = batch.size();
+                batchSize.record(lastBatch);
                 stopping = batch.stream().anyMatch(op -> op instanceof Stop);
                 write(batch);
             } catch (InterruptedException e) {
@@ -264,10 +285,20 @@ public final class EventWriter implements AutoCloseable {
     }
 
     private void commit(Batch batch) {
-        if (!tracing.enabled()) {
-            transaction(batch);
-            return;
+        long started = System.nanoTime();
+        try {
+            if (!tracing.enabled()) {
+                transaction(batch);
+            } else {
+                traced(batch);
+            }
+        } finally {
+            commitDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
+        eventsWritten.increment(batch.events.size());
+    }
+
+    private void traced(Batch batch) {
         Span span = tracing.startCommit(databaseSystem, batch.size(), batch.callers());
         try (Scope scope = span.makeCurrent()) {
             transaction(batch);

@@ -10,6 +10,7 @@ import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolDispatcher;
+import dev.overseer.core.tool.ToolMetrics;
 import dev.overseer.core.tool.ToolSpec;
 import dev.overseer.core.trace.Tracing;
 import jakarta.inject.Inject;
@@ -38,6 +39,7 @@ public final class SupervisorFactory {
     private final McpServers mcp;
     private final Approvals approvals;
     private final Tracing tracing;
+    private final ToolMetrics toolMetrics;
     private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
 
     /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
@@ -47,7 +49,7 @@ public final class SupervisorFactory {
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
             MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals,
-            Tracing tracing) {
+            Tracing tracing, ToolMetrics toolMetrics) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.mcp = mcp;
@@ -58,6 +60,7 @@ public final class SupervisorFactory {
         this.clock = clock;
         this.approvals = approvals;
         this.tracing = tracing;
+        this.toolMetrics = toolMetrics;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
@@ -79,7 +82,7 @@ public final class SupervisorFactory {
         return new ToolDispatcher(resolved.tools(), resolved.specs());
     }
 
-    /** The built-in and MCP tools that the agent's entries name, in the order of its entries. */
+    /** The built-in and MCP tools that the agent's entries name, in the order of its entries, timed. */
     private Resolved resolve(Agent agent, long version) {
         Map<String, Tool> available = new TreeMap<>(mcp.tools());
         available.putAll(tools);
@@ -87,7 +90,7 @@ public final class SupervisorFactory {
         for (String entry : agent.tools()) {
             available.forEach((name, tool) -> {
                 if (ToolNames.matches(entry, name)) {
-                    allowed.putIfAbsent(name, tool);
+                    allowed.computeIfAbsent(name, key -> toolMetrics.metered(tool));
                 }
             });
         }

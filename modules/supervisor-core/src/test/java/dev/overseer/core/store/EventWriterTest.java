@@ -39,13 +39,14 @@ class EventWriterTest {
     private final NodeLease node = new NodeLease("node_test", Duration.ofSeconds(15));
     private final RunStore runs = new RunStore(database.jdbi(), threads, Clock.systemUTC(), node);
     private final EventStore events = new EventStore(database.jdbi());
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private EventWriter writer;
 
     private EventWriter writer() {
         if (writer == null) {
             database.migrate();
             writer = new EventWriter(database.jdbi(), runs,
-                    new NodeSignals(new DatabaseSettings("jdbc:h2:mem:writer", "", "", 1), database.jdbi(), node));
+                    new NodeSignals(new DatabaseSettings("jdbc:h2:mem:writer", "", "", 1), database.jdbi(), node), meters);
         }
         return writer;
     }
@@ -243,6 +244,30 @@ class EventWriterTest {
         assertThat(events.list(run, thread, 9, 100)).isEmpty();
         int lastSeq = database.jdbi().withHandle(handle -> EventStore.lastSeq(handle, run));
         assertThat(lastSeq).isEqualTo(9);
+    }
+
+    @Test
+    void commits_countTheEventsWritten_andRecordEachBatchSizeAndCommitTime() throws Exception {
+        ThreadId thread = ThreadId.generate();
+        RunId run = RunId.generate();
+        Instant at = now();
+        EventWriter writer = writer();
+        admit(thread, run, true, at);
+        List<RunEvent> sent = events(run, thread, 1, 5, at);
+        sent.subList(0, 3).forEach(writer::append);
+        barrier(writer, at);
+        sent.subList(3, 5).forEach(writer::append);
+        writer.finish(completed(run, thread, at)).get(5, TimeUnit.SECONDS);
+
+        assertThat(meters.get("overseer.events.written").counter().count()).isEqualTo(5);
+        // At least two commits (the barrier ends one); each one's operations are one sample of the batch size.
+        long commits = meters.get("overseer.event.writer.commit.duration").timer().count();
+        assertThat(commits).isGreaterThanOrEqualTo(2);
+        assertThat(meters.get("overseer.event.writer.commit.duration").timer().totalTime(TimeUnit.NANOSECONDS))
+                .isPositive();
+        assertThat(meters.get("overseer.event.writer.batch.size").summary().count()).isEqualTo(commits);
+        // Five events, the barrier's outcome and the run's outcome.
+        assertThat(meters.get("overseer.event.writer.batch.size").summary().totalAmount()).isEqualTo(7);
     }
 
     @Test

@@ -35,6 +35,7 @@ import dev.overseer.core.store.ThreadStore;
 import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
+import dev.overseer.core.tool.ToolMetrics;
 import dev.overseer.core.tool.WaitTool;
 import dev.overseer.core.trace.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -100,7 +101,7 @@ final class CoreHarness implements AutoCloseable {
         runs = new RunStore(database.jdbi(), threads, clock, NODE);
         events = new EventStore(database.jdbi());
         signals = new NodeSignals(new DatabaseSettings("jdbc:h2:mem:harness", "", "", 1), database.jdbi(), NODE);
-        writer = new EventWriter(database.jdbi(), runs, signals);
+        writer = new EventWriter(database.jdbi(), runs, signals, meters);
         registry = new RunRegistry();
         watchers = new ThreadWatchers();
         lifecycle = new RunLifecycle(writer, registry, metrics);
@@ -112,7 +113,8 @@ final class CoreHarness implements AutoCloseable {
         agents = new AgentCatalog(AgentDefinitions.NONE, tools, noServers);
         Approvals approvals = new Approvals(new ApprovalStore(database.jdbi(), signals), signals, clock);
         supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics),
-                Tracing.disabled()), agents, messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals, Tracing.disabled());
+                Tracing.disabled()), agents, messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals, Tracing.disabled(),
+                new ToolMetrics(meters));
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
