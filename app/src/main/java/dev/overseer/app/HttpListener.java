@@ -55,7 +55,8 @@ final class HttpListener implements AutoCloseable {
                 .getMap();
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
-            throw new ConfigException("OVERSEER_HOST: cannot resolve '" + host + "' to an address to listen on");
+            throw new ConfigException("OVERSEER_HOST: cannot resolve '" + host + "' to an address to listen on; use a name or "
+                    + "address of this machine (0.0.0.0 for all of its interfaces)");
         }
         AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(address,
                 ChannelListeners.openListenerAdapter(admission.admitting(http)), socketOptions);

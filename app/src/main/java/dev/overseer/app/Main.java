@@ -3,7 +3,6 @@ package dev.overseer.app;
 import ch.qos.logback.classic.LoggerContext;
 import dev.overseer.context.InvalidIdException;
 import dev.overseer.context.UserId;
-import dev.overseer.core.supervisor.AgentConfigurationException;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -22,10 +21,6 @@ import picocli.CommandLine.Option;
         description = "Runs AI supervisor agents for WebSocket agent clients and an HTTP API.",
         subcommands = {Main.Serve.class, Main.Token.class, Main.Migrate.class})
 public final class Main implements Callable<Integer> {
-    static final int EXIT_CONFIG = 2;
-    /** H2's {@code ErrorCode.DATABASE_ALREADY_OPEN_1}: another process holds the database file's lock. */
-    private static final int H2_DATABASE_IN_USE = 90020;
-
     public static void main(String[] args) {
         // Only `serve` logs to standard output; `token` must print nothing there but the token.
         boolean serving = args.length == 0 || args[0].equals("serve") || args[0].startsWith("--port");
@@ -36,11 +31,9 @@ public final class Main implements Callable<Integer> {
     static int run(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof ConfigException) {
-                cmd.getErr().println("error: " + e.getMessage());
-                return EXIT_CONFIG;
-            }
-            throw e;
+            StartupFailure failure = StartupFailure.of(e).orElseThrow(() -> e);
+            cmd.getErr().println("error: " + failure.message());
+            return failure.exitCode();
         });
         return commandLine.execute(args);
     }
@@ -79,7 +72,9 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             OverseerConfig config = OverseerConfig.fromEnvironment(System.getenv(), port);
             OpenTelemetry telemetry = Telemetry.fromEnvironment(System.getenv(), config.nodeId());
-            OverseerServer server = start(graph(config, telemetry));
+            // What stops the start (a taken port, a database that does not answer) becomes one line and an exit code
+            // in run's handler (StartupFailure).
+            OverseerServer server = graph(config, telemetry).server().start();
             // Handling the signals ourselves (instead of a shutdown hook) lets a SIGTERM stop gracefully and exit 0.
             CountDownLatch stop = new CountDownLatch(1);
             for (String signal : new String[] {"TERM", "INT"}) {
@@ -89,36 +84,6 @@ public final class Main implements Callable<Integer> {
             server.close();
             Telemetry.close(telemetry);
             return 0;
-        }
-    }
-
-    /**
-     * Starts the server; what stops it from starting (a taken port, an unreachable database) is reported
-     * in one line naming the variable to fix, like a bad value.
-     */
-    static OverseerServer start(OverseerComponent graph) throws Exception {
-        try {
-            return graph.server().start();
-        } catch (RuntimeException e) {
-            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-                if (cause instanceof ConfigException config) {
-                    throw config;
-                }
-                if (cause instanceof AgentConfigurationException agents) {
-                    throw new ConfigException("OVERSEER_AGENTS_FILE: " + agents.getMessage());
-                }
-                if (cause instanceof java.net.BindException bind) {
-                    throw new ConfigException("OVERSEER_HOST/OVERSEER_PORT: cannot listen there (" + bind.getMessage() + ")");
-                }
-                if (cause instanceof java.sql.SQLException sql && sql.getErrorCode() == H2_DATABASE_IN_USE) {
-                    throw new ConfigException("OVERSEER_DB_URL: the H2 database is in use by another process; an H2 "
-                            + "database has exactly one Overseer node (several nodes share PostgreSQL)");
-                }
-                if (cause instanceof java.sql.SQLException sql) {
-                    throw new ConfigException("OVERSEER_DB_URL: cannot use the database (" + sql.getMessage() + ")");
-                }
-            }
-            throw e;
         }
     }
 
