@@ -58,6 +58,21 @@ public final class MeteredChatModel implements ChatModel, AutoCloseable {
     }
 
     @Override
+    public String provider() {
+        return model.provider();
+    }
+
+    @Override
+    public String modelName(ModelRequest request) {
+        return model.modelName(request);
+    }
+
+    @Override
+    public java.util.Optional<ModelHealth> health() {
+        return model.health();
+    }
+
+    @Override
     public void close() throws Exception {
         if (model instanceof AutoCloseable closeable) {
             closeable.close();

@@ -25,6 +25,38 @@ class MeteredChatModelTest {
     }
 
     @Test
+    void whatTracesAndReadinessAskOfTheModel_isTheWrappedModels() {
+        ModelHealth down = new ModelHealth(ModelHealth.UNREACHABLE, "cannot reach it", java.time.Instant.EPOCH);
+        ChatModel remote = new ChatModel() {
+            @Override
+            public ModelReply next(ModelRequest request, TextStream stream) {
+                return new ModelReply.Answer(null, "hi", null);
+            }
+
+            @Override
+            public String provider() {
+                return "openai";
+            }
+
+            @Override
+            public String modelName(ModelRequest request) {
+                return request.model() == null ? "gpt-default" : request.model();
+            }
+
+            @Override
+            public java.util.Optional<ModelHealth> health() {
+                return java.util.Optional.of(down);
+            }
+        };
+        MeteredChatModel model = new MeteredChatModel(remote, "gpt-default", meters);
+
+        assertThat(model.provider()).isEqualTo("openai");
+        assertThat(model.modelName(request(null))).isEqualTo("gpt-default");
+        assertThat(model.modelName(request("gpt-mini"))).isEqualTo("gpt-mini");
+        assertThat(model.health()).contains(down);
+    }
+
+    @Test
     void next_recordsEachCallsLatency_andTheTokensItReports_byModel() throws Exception {
         ChatModel answering = (request, stream) -> new ModelReply.Answer(null, "hello", new TokenUsage(12, 5));
         MeteredChatModel model = new MeteredChatModel(answering, "gpt-default", meters);
