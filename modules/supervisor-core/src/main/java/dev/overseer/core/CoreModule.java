@@ -8,7 +8,7 @@ import dagger.multibindings.StringKey;
 import dev.overseer.core.llm.LlmSettings;
 import dev.overseer.core.llm.OpenAiChatModel;
 import dev.overseer.core.model.ChatModel;
-import dev.overseer.core.model.MeteredChatModel;
+import dev.overseer.core.model.ModelMetrics;
 import dev.overseer.core.model.OfflineModel;
 import dev.overseer.core.store.Database;
 import dev.overseer.core.store.DatabaseSettings;
@@ -48,12 +48,18 @@ public abstract class CoreModule {
         return Clock.systemUTC();
     }
 
-    /** The configured OpenAI-compatible endpoint, or else the built-in offline model; either metered. */
+    /** The configured OpenAI-compatible endpoint, or else the built-in offline model. */
     @Provides
     @Singleton
-    static ChatModel chatModel(Optional<LlmSettings> llm, OfflineModel offline, MeterRegistry meters) {
-        return new MeteredChatModel(llm.<ChatModel>map(OpenAiChatModel::new).orElse(offline),
-                llm.map(LlmSettings::model).orElse(OfflineModel.NAME), meters);
+    static ChatModel chatModel(Optional<LlmSettings> llm, OfflineModel offline) {
+        return llm.<ChatModel>map(OpenAiChatModel::new).orElse(offline);
+    }
+
+    /** The model calls' meters, those of the default model published from the start. */
+    @Provides
+    @Singleton
+    static ModelMetrics modelMetrics(Optional<LlmSettings> llm, MeterRegistry meters) {
+        return new ModelMetrics(meters, llm.map(LlmSettings::model).orElse(OfflineModel.NAME));
     }
 
     @Binds

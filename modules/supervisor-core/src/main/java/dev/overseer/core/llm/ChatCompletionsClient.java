@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ final class ChatCompletionsClient {
     private final LlmSettings settings;
     private final HttpClient http;
     private volatile ModelHealth health;
+    private final ReentrantLock healthLock = new ReentrantLock();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("overseer-llm-watchdog").daemon().factory());
 
@@ -67,11 +69,15 @@ final class ChatCompletionsClient {
         if (last != null && last.checkedAt().isAfter(Instant.now().minus(HEALTH_TTL))) {
             return last;
         }
-        synchronized (this) {
+        // A lock, not a monitor: the probe blocks on the network, and a virtual thread must not pin its carrier (JDK 21).
+        healthLock.lock();
+        try {
             if (health == last) {
                 health = probe();
             }
             return health;
+        } finally {
+            healthLock.unlock();
         }
     }
 

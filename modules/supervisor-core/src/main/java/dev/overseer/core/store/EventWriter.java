@@ -2,15 +2,15 @@ package dev.overseer.core.store;
 
 import dev.overseer.context.RunId;
 import dev.overseer.core.event.RunEvent;
-import dev.overseer.core.trace.Tracing;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.context.Scope;
 import dev.overseer.core.metrics.Buckets;
+import dev.overseer.core.trace.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Scope;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -284,21 +284,9 @@ public final class EventWriter implements AutoCloseable {
         }
     }
 
+    /** One transaction, timed, and traced when tracing is on (the span is the no-op's otherwise). */
     private void commit(Batch batch) {
         long started = System.nanoTime();
-        try {
-            if (!tracing.enabled()) {
-                transaction(batch);
-            } else {
-                traced(batch);
-            }
-        } finally {
-            commitDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        }
-        eventsWritten.increment(batch.events.size());
-    }
-
-    private void traced(Batch batch) {
         Span span = tracing.startCommit(databaseSystem, batch.size(), batch.callers());
         try (Scope scope = span.makeCurrent()) {
             transaction(batch);
@@ -307,7 +295,9 @@ public final class EventWriter implements AutoCloseable {
             throw e;
         } finally {
             span.end();
+            commitDuration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
+        eventsWritten.increment(batch.events.size());
     }
 
     private void transaction(Batch batch) {

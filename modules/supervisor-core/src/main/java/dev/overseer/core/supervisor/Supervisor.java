@@ -11,6 +11,7 @@ import dev.overseer.core.event.RunEvent;
 import dev.overseer.core.model.ChatModel;
 import dev.overseer.core.model.ConversationItem;
 import dev.overseer.core.model.ModelException;
+import dev.overseer.core.model.ModelMetrics;
 import dev.overseer.core.model.ModelReply;
 import dev.overseer.core.model.ModelRequest;
 import dev.overseer.core.model.TextStream;
@@ -69,6 +70,7 @@ public final class Supervisor {
     private final ActiveRun stream;
     private final Approvals approvals;
     private final Tracing tracing;
+    private final ModelMetrics modelMetrics;
     private Span runSpan = Span.getInvalid();
     private final StringBuilder partialOutput = new StringBuilder();
     private String content;
@@ -79,7 +81,8 @@ public final class Supervisor {
 
     Supervisor(ExecutionContext context, Agent agent, ChatModel model, ToolDispatcher tools,
             Function<Agent, ToolDispatcher> dispatchers, AgentCatalog agents, MessageStore messages,
-            RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals, Tracing tracing) {
+            RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals, Tracing tracing,
+            ModelMetrics modelMetrics) {
         this.context = context;
         this.agent = agent;
         this.model = model;
@@ -92,6 +95,7 @@ public final class Supervisor {
         this.clock = clock;
         this.approvals = approvals;
         this.tracing = tracing;
+        this.modelMetrics = modelMetrics;
         this.stream = new ActiveRun(context.runId(), context.threadId(), context.userId());
     }
 
@@ -229,20 +233,28 @@ public final class Supervisor {
         throw new ModelException("max_steps", "the agent did not answer within " + settings.maxSteps() + " steps");
     }
 
-    /** One model step, traced as GenAI's {@code chat} span. */
+    /** One model step: traced as GenAI's {@code chat} span, and timed with its tokens counted by model. */
     private ModelReply callModel(ModelRequest request, TextStream text) throws ModelException, InterruptedException {
-        Span span = tracing.startModelCall(model.provider(), model.modelName(request));
+        String name = model.modelName(request);
+        Span span = tracing.startModelCall(model.provider(), name);
+        long started = System.nanoTime();
+        ModelMetrics.Outcome outcome = ModelMetrics.Outcome.ERROR;
+        TokenUsage used = null;
         try {
             ModelReply reply = model.next(request, text);
-            Tracing.usage(span, reply.usage());
+            outcome = ModelMetrics.Outcome.OK;
+            used = reply.usage();
+            Tracing.usage(span, used);
             return reply;
         } catch (ModelException e) {
             Tracing.failed(span, e.code(), e.getMessage());
             throw e;
         } catch (InterruptedException e) {
+            outcome = ModelMetrics.Outcome.CANCELLED;
             Tracing.failed(span, "cancelled", "the run was stopped");
             throw e;
         } finally {
+            modelMetrics.call(name, outcome, System.nanoTime() - started, used);
             span.end();
         }
     }

@@ -5,6 +5,7 @@ import dev.overseer.context.ExecutionContext;
 import dev.overseer.core.json.Json;
 import dev.overseer.core.mcp.McpServers;
 import dev.overseer.core.model.ChatModel;
+import dev.overseer.core.model.ModelMetrics;
 import dev.overseer.core.run.Approvals;
 import dev.overseer.core.run.RunLifecycle;
 import dev.overseer.core.store.MessageStore;
@@ -40,6 +41,7 @@ public final class SupervisorFactory {
     private final Approvals approvals;
     private final Tracing tracing;
     private final ToolMetrics toolMetrics;
+    private final ModelMetrics modelMetrics;
     private final Map<String, Resolved> byAgent = new ConcurrentHashMap<>();
 
     /** An agent's tools and what the model is told of them, as of one version of the MCP servers' tools. */
@@ -49,7 +51,7 @@ public final class SupervisorFactory {
     @Inject
     public SupervisorFactory(ChatModel model, Map<String, Tool> tools, McpServers mcp, AgentCatalog agents,
             MessageStore messages, RunLifecycle lifecycle, AgentSettings settings, Clock clock, Approvals approvals,
-            Tracing tracing, ToolMetrics toolMetrics) {
+            Tracing tracing, ToolMetrics toolMetrics, ModelMetrics modelMetrics) {
         this.model = model;
         this.tools = new TreeMap<>(tools);
         this.mcp = mcp;
@@ -61,12 +63,13 @@ public final class SupervisorFactory {
         this.approvals = approvals;
         this.tracing = tracing;
         this.toolMetrics = toolMetrics;
+        this.modelMetrics = modelMetrics;
     }
 
     /** A supervisor for this caller, thread and run, running {@code agent} with the tools it may use. */
     public Supervisor create(ExecutionContext context, Agent agent) {
         return new Supervisor(context, agent, model, dispatcher(agent), this::dispatcher, agents, messages,
-                lifecycle, settings, clock, approvals, tracing);
+                lifecycle, settings, clock, approvals, tracing, modelMetrics);
     }
 
     /** A new dispatcher over the tools this agent may call, telling the model of them and of its delegates. */

@@ -36,6 +36,7 @@ import dev.overseer.core.tool.CalculatorTool;
 import dev.overseer.core.tool.ClockTool;
 import dev.overseer.core.tool.Tool;
 import dev.overseer.core.tool.ToolMetrics;
+import dev.overseer.core.model.ModelMetrics;
 import dev.overseer.core.tool.WaitTool;
 import dev.overseer.core.trace.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -114,7 +115,7 @@ final class CoreHarness implements AutoCloseable {
         Approvals approvals = new Approvals(new ApprovalStore(database.jdbi(), signals), signals, clock);
         supervisors = new SupervisorFactory(model, tools, new McpServers(noServers, new McpMetrics(metrics),
                 Tracing.disabled()), agents, messages, lifecycle, AgentSettings.DEFAULTS, clock, approvals, Tracing.disabled(),
-                new ToolMetrics(meters));
+                new ToolMetrics(meters), new ModelMetrics(meters, OfflineModel.NAME));
         service = new RunService(supervisors, agents, registry, runs, writer, threads, events, watchers,
                 new RunLimits(MAX_ACTIVE_RUNS_PER_USER, 100_000, startsPerSecond, startBurst, shutdownGrace),
                 AgentSettings.DEFAULTS, lifecycle, clock, metrics, signals,
