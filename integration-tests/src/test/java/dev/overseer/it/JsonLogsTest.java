@@ -1,6 +1,7 @@
 package dev.overseer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import dev.overseer.app.ConfigException;
 import dev.overseer.app.OverseerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,10 @@ class JsonLogsTest {
                 client.send(Frames.startAgent("What is 2+2?", thread, "ws-run"));
                 client.runEvents(client.nextOfType("run_accepted").path("run_id").asText());
             }
+            // The server logs the connection when it has handled the client's close; stopping it first would close
+            // the connection itself, with 1001.
+            await("the connection's access line").atMost(Duration.ofSeconds(10))
+                    .until(() -> node.output().contains("WS /ws closed"));
         } finally {
             node.close();
         }
