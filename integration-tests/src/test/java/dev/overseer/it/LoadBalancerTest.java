@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +26,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SPEC §7 through a real load balancer: Debian's nginx, round-robin in front of two nodes on one PostgreSQL, with
- * the WebSocket upgrade proxied as docs/deployment.md configures it. A client whose connection drops mid-run
+ * the WebSocket upgrade proxied by the configuration that ships, deploy/nginx.conf. A client whose connection drops mid-run
  * reconnects through nginx, lands on the other node, and resumes without losing or repeating an event.
  */
 class LoadBalancerTest {
+    private static final Path NGINX_CONF = Path.of("..", "deploy", "nginx.conf");
     private static final Pattern CONNECTIONS = Pattern.compile("(?m)^overseer_websocket_connections(?:\\{[^}]*\\})? ([0-9.]+)$");
 
     @Test
@@ -119,8 +121,18 @@ class LoadBalancerTest {
         return matcher.find() ? (int) Double.parseDouble(matcher.group(1)) : 0;
     }
 
-    /** nginx in the foreground with the configuration of docs/deployment.md, its files in {@code dir}. */
-    private static Process startNginx(Path nginx, Path dir, int port, int a, int b) throws IOException {
+    /**
+     * nginx in the foreground with the configuration that ships, deploy/nginx.conf (an http-context file, as
+     * compose mounts it into conf.d/): only its upstream servers and listen address are replaced, and it is checked
+     * with {@code nginx -t} first. Its files are kept in {@code dir}.
+     */
+    private static Process startNginx(Path nginx, Path dir, int port, int a, int b) throws Exception {
+        String shipped = Files.readString(NGINX_CONF);
+        String site = replaceOnce(replaceOnce(replaceOnce(shipped,
+                "server overseer-1:8080;", "server 127.0.0.1:" + a + ";"),
+                "server overseer-2:8080;", "server 127.0.0.1:" + b + ";"),
+                "listen 80;", "listen 127.0.0.1:" + port + ";");
+        Files.writeString(dir.resolve("overseer.conf"), site);
         Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, """
                 daemon off;
@@ -135,42 +147,28 @@ class LoadBalancerTest {
                     fastcgi_temp_path %1$s/nginx-fastcgi;
                     uwsgi_temp_path %1$s/nginx-uwsgi;
                     scgi_temp_path %1$s/nginx-scgi;
-                    upstream overseer {
-                        server 127.0.0.1:%3$d;
-                        server 127.0.0.1:%4$d;
-                    }
-                    map $http_upgrade $connection_upgrade {
-                        default upgrade;
-                        ''      close;
-                    }
-                    server {
-                        listen 127.0.0.1:%2$d;
-                        location /ws {
-                            proxy_pass http://overseer;
-                            proxy_http_version 1.1;
-                            proxy_set_header Upgrade $http_upgrade;
-                            proxy_set_header Connection $connection_upgrade;
-                            proxy_set_header Host $host;
-                            proxy_read_timeout 120s;
-                            proxy_send_timeout 120s;
-                        }
-                        location / {
-                            proxy_pass http://overseer;
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_set_header Host $host;
-                            proxy_buffering off;
-                            proxy_read_timeout 120s;
-                        }
-                    }
+                    include %1$s/overseer.conf;
                 }
-                """.formatted(dir.toAbsolutePath(), port, a, b));
+                """.formatted(dir.toAbsolutePath()));
         // Run as root (CI), nginx's workers become nobody: they must be able to reach the files here.
         dir.toFile().setExecutable(true, false);
-        return new ProcessBuilder(nginx.toString(), "-p", dir.toAbsolutePath().toString(), "-c", conf.toString())
+        String prefix = dir.toAbsolutePath().toString();
+        Process test = new ProcessBuilder(nginx.toString(), "-t", "-p", prefix, "-c", conf.toString())
+                .redirectErrorStream(true).start();
+        String verdict = new String(test.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(test.waitFor()).as("nginx -t on deploy/nginx.conf:%n%s", verdict).isZero();
+        return new ProcessBuilder(nginx.toString(), "-p", prefix, "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("nginx.out").toFile())
                 .start();
+    }
+
+    /** {@code text} with {@code target} replaced, which must occur exactly once (the shipped file changed otherwise). */
+    private static String replaceOnce(String text, String target, String replacement) {
+        int at = text.indexOf(target);
+        assertThat(at).as("deploy/nginx.conf has `%s` once", target).isNotNegative();
+        assertThat(text.indexOf(target, at + 1)).as("deploy/nginx.conf has `%s` once", target).isNegative();
+        return text.substring(0, at) + replacement + text.substring(at + target.length());
     }
 
     private static int freePort() {
