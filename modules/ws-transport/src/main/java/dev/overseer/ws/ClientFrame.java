@@ -1,5 +1,7 @@
 package dev.overseer.ws;
 
+import java.util.List;
+
 /** A frame a client sent, decoded and checked (SPEC §5). */
 sealed interface ClientFrame {
     /** Starts a run; a null {@code threadId} asks for a new thread. */
@@ -27,6 +29,21 @@ sealed interface ClientFrame {
     record Ping(String requestId) implements ClientFrame {
     }
 
+    /** Every frame type a client can send, as {@link #type()} names them. */
+    List<String> TYPES = List.of("start_agent", "cancel_run", "resume", "subscribe", "approve_tool", "ping");
+
     /** The client's correlation id, echoed on errors; may be null. */
     String requestId();
+
+    /** The frame's {@code type} on the wire. */
+    default String type() {
+        return switch (this) {
+            case StartAgent start -> "start_agent";
+            case CancelRun cancel -> "cancel_run";
+            case Resume resume -> "resume";
+            case Subscribe subscribe -> "subscribe";
+            case ApproveTool approve -> "approve_tool";
+            case Ping ping -> "ping";
+        };
+    }
 }

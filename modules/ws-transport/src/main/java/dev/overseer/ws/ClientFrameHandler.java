@@ -99,7 +99,7 @@ public final class ClientFrameHandler {
         try {
             handle(frame);
         } finally {
-            metrics.frameHandled(typeOf(frame), System.nanoTime() - started);
+            metrics.frameHandled(frame.type(), System.nanoTime() - started);
         }
     }
 
@@ -138,17 +138,6 @@ public final class ClientFrameHandler {
     private void sendError(String code, String message, String requestId) {
         metrics.error(code);
         outbox.send(ServerFrames.error(code, message, requestId));
-    }
-
-    private static String typeOf(ClientFrame frame) {
-        return switch (frame) {
-            case ClientFrame.StartAgent start -> "start_agent";
-            case ClientFrame.CancelRun cancel -> "cancel_run";
-            case ClientFrame.Resume resume -> "resume";
-            case ClientFrame.Subscribe subscribe -> "subscribe";
-            case ClientFrame.ApproveTool approve -> "approve_tool";
-            case ClientFrame.Ping ping -> "ping";
-        };
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The WebSocket transport's meters: open connections, what waits in their outbound queues, slow readers closed
@@ -20,8 +21,8 @@ import java.util.stream.Collectors;
 @Singleton
 final class WebSocketMetrics {
     /** Every frame type a client can send, and {@code invalid} for a frame that is not one. */
-    private static final List<String> FRAME_TYPES = List.of("start_agent", "cancel_run", "resume", "subscribe",
-            "approve_tool", "ping", "invalid");
+    private static final List<String> FRAME_TYPES = Stream.concat(ClientFrame.TYPES.stream(), Stream.of("invalid"))
+            .toList();
 
     private final OverseerMetrics metrics;
     private final Map<String, Timer> frames;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,6 +78,20 @@ class ClientFrameDecoderTest {
         assertThat(error.code()).isEqualTo(code);
         assertThat(error.getMessage()).isEqualTo(message);
         assertThat(error.requestId()).isEqualTo(requestId);
+    }
+
+    @Test
+    void everyFrameType_decodesToAFrameOfThatType_andTheyAreAllListed() throws FrameError {
+        List<String> decoded = new ArrayList<>();
+        for (String frame : List.of("{\"type\":\"start_agent\",\"content\":\"hi\"}",
+                "{\"type\":\"cancel_run\",\"run_id\":\"run_1\"}", "{\"type\":\"resume\",\"run_id\":\"run_1\"}",
+                "{\"type\":\"subscribe\",\"thread_id\":\"thr_1\"}",
+                "{\"type\":\"approve_tool\",\"run_id\":\"run_1\",\"tool_call_id\":\"call_1\",\"approved\":true}",
+                "{\"type\":\"ping\"}")) {
+            decoded.add(decoder.decode(frame).type());
+        }
+        assertThat(decoded).containsExactlyElementsOf(ClientFrame.TYPES);
+        assertThat(ClientFrame.class.getPermittedSubclasses()).hasSameSizeAs(ClientFrame.TYPES);
     }
 
     @Test
