@@ -46,7 +46,9 @@ class ConnectionSupervisionTest {
                 .header("Authorization", "Bearer " + server.token("heartbeat"))
                 .buildAsync(server.ws(), listener).get(5, TimeUnit.SECONDS);
         try {
-            JsonNode hello = WsClient.JSON.readTree(listener.firstText.get(5, TimeUnit.SECONDS));
+            String helloText = listener.firstText.get(5, TimeUnit.SECONDS);
+            AsyncApiFrames.assertValidServerFrame(helloText);
+            JsonNode hello = WsClient.JSON.readTree(helloText);
             assertThat(hello.path("heartbeat_seconds").asInt()).isEqualTo(1);
             Instant connected = Instant.now();
 

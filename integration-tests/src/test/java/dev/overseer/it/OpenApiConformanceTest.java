@@ -58,6 +58,7 @@ class OpenApiConformanceTest {
             new ApiRoute("GET", "/readyz", "ready"),
             new ApiRoute("GET", "/metrics", "metrics"),
             new ApiRoute("GET", "/openapi.json", "openapi"),
+            new ApiRoute("GET", "/asyncapi.json", "asyncapi"),
             new ApiRoute("GET", "/ws", "webSocket"));
 
     private static TestServer server;
@@ -436,6 +437,7 @@ class OpenApiConformanceTest {
         check("GET", "/readyz", anonymous.get("/readyz"));
         check("GET", "/metrics", anonymous.get("/metrics"));
         check("GET", "/openapi.json", anonymous.get("/openapi.json"));
+        check("GET", "/asyncapi.json", anonymous.get("/asyncapi.json"));
         check("GET", "/ws", anonymous.get("/ws"));
 
         // Threads.

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * A WebSocket client on a plain socket that does the handshake itself and nothing else: it never answers a
  * ping, never sends anything it is not told to, and reads only when asked. For the clients the JDK's
- * WebSocket will not imitate: silent ones, and ones that stop reading.
+ * WebSocket will not imitate: silent ones, and ones that stop reading. Every text frame and close code it reads must
+ * be described by {@code /asyncapi.json} ({@link AsyncApiFrames}).
  */
 public final class RawWebSocket implements AutoCloseable {
     public static final int TEXT = 0x1;
@@ -163,7 +164,9 @@ public final class RawWebSocket implements AutoCloseable {
             if (payload.length < length) {
                 return null;
             }
-            return new Frame(first & 0x0f, payload);
+            Frame frame = new Frame(first & 0x0f, payload);
+            assertDocumented(frame, (first & 0x80) != 0);
+            return frame;
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no frame within " + timeout, e);
         } catch (IOException e) {
@@ -193,6 +196,20 @@ public final class RawWebSocket implements AutoCloseable {
                 return frame;
             }
             received.accept(frame);
+        }
+    }
+
+    /** A whole text frame validates against the document's messages, a close frame's code is one it lists. */
+    private static void assertDocumented(Frame frame, boolean fin) {
+        if (frame.opcode() == TEXT && fin) {
+            AsyncApiFrames.assertValidServerFrame(frame.text());
+        } else if (frame.opcode() == CLOSE) {
+            String reason = frame.payload().length > 2
+                    ? new String(frame.payload(), 2, frame.payload().length - 2, StandardCharsets.UTF_8) : "";
+            String violation = AsyncApiFrames.closeCodeViolation(frame.closeCode(), reason);
+            if (violation != null) {
+                throw new AssertionError(violation);
+            }
         }
     }
 

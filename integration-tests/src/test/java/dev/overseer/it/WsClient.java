@@ -15,15 +15,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-/** A real WebSocket client (the JDK's) that collects every text frame the server sends. */
+/**
+ * A real WebSocket client (the JDK's) that collects every text frame the server sends. Each frame and the close code
+ * are checked against {@code /asyncapi.json} ({@link AsyncApiFrames}) as they arrive; the first that breaks it fails the
+ * next read of a frame and {@link #close()}.
+ */
 public final class WsClient implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    /** The first frame (or close code) the server sent that breaks the AsyncAPI document. */
+    private final AtomicReference<String> undocumented = new AtomicReference<>();
     private final WebSocket socket;
 
     private WsClient(WebSocket.Builder builder, URI uri) {
@@ -77,6 +84,7 @@ public final class WsClient implements AutoCloseable {
 
     /** The next frame, failing after the timeout. */
     public JsonNode next(Duration timeout) {
+        assertDocumented();
         try {
             JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (frame == null) {
@@ -154,7 +162,16 @@ public final class WsClient implements AutoCloseable {
     public List<JsonNode> drain() {
         List<JsonNode> rest = new ArrayList<>();
         frames.drainTo(rest);
+        assertDocumented();
         return rest;
+    }
+
+    /** Fails when a frame or the close code the server sent so far breaks {@code /asyncapi.json}. */
+    public void assertDocumented() {
+        String violation = undocumented.get();
+        if (violation != null) {
+            throw new AssertionError(violation);
+        }
     }
 
     public CompletableFuture<Integer> closeCode() {
@@ -167,6 +184,7 @@ public final class WsClient implements AutoCloseable {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").exceptionally(e -> null);
         }
         socket.abort();
+        assertDocumented();
     }
 
     private final class Listener implements WebSocket.Listener {
@@ -177,7 +195,12 @@ public final class WsClient implements AutoCloseable {
             partial.append(data);
             if (last) {
                 try {
-                    frames.add(JSON.readTree(partial.toString()));
+                    JsonNode frame = JSON.readTree(partial.toString());
+                    String violation = AsyncApiFrames.serverFrameViolation(frame);
+                    if (violation != null) {
+                        undocumented.compareAndSet(null, violation);
+                    }
+                    frames.add(frame);
                 } catch (Exception e) {
                     throw new AssertionError("the server sent a frame that is not JSON: " + partial, e);
                 } finally {
@@ -190,6 +213,10 @@ public final class WsClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            String violation = AsyncApiFrames.closeCodeViolation(statusCode, reason);
+            if (violation != null) {
+                undocumented.compareAndSet(null, violation);
+            }
             closeCode.complete(statusCode);
             return null;
         }

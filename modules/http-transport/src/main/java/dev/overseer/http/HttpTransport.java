@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The HTTP transport: the public endpoints (health, readiness, metrics, the OpenAPI document), and the
+ * The HTTP transport: the public endpoints (health, readiness, metrics, the OpenAPI and AsyncAPI documents), and the
  * API, where each request is authenticated, gets its own {@link RequestComponent} and runs its action on
  * a virtual thread (never on an I/O thread).
  */
@@ -69,7 +69,8 @@ public final class HttpTransport {
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
     /** The paths served outside the API's route table (the {@code switch} in {@link #route}). */
-    private static final Set<String> FIXED_ROUTES = Set.of("/healthz", "/readyz", "/metrics", "/openapi.json");
+    private static final Set<String> FIXED_ROUTES = Set.of("/healthz", "/readyz", "/metrics", "/openapi.json",
+            "/asyncapi.json");
 
     private final TokenAuthenticator authenticator;
     private final RequestComponent.Factory requests;
@@ -84,6 +85,7 @@ public final class HttpTransport {
     private final ChatModel model;
     private final SseStream sse;
     private final String openApi;
+    private final String asyncApi;
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -104,6 +106,7 @@ public final class HttpTransport {
         this.unauthenticated = unauthenticated;
         this.sse = new SseStream(runs, SSE_KEEP_ALIVE);
         this.openApi = resource(OPENAPI_RESOURCE);
+        this.asyncApi = AsyncApiDocument.json();
         Map<String, Map<String, String>> byTemplate = new LinkedHashMap<>();
         for (ApiRoute route : ApiActionsModule.ROUTES) {
             byTemplate.computeIfAbsent(route.template(), key -> new LinkedHashMap<>()).put(route.method(), route.action());
@@ -185,6 +188,12 @@ public final class HttpTransport {
             case "/openapi.json" -> {
                 if (allow(exchange, method, "GET", path)) {
                     send(exchange, 200, JSON, openApi);
+                }
+                return;
+            }
+            case "/asyncapi.json" -> {
+                if (allow(exchange, method, "GET", path)) {
+                    send(exchange, 200, JSON, asyncApi);
                 }
                 return;
             }
