@@ -472,7 +472,7 @@ function toolCard(cards, payload, answer) {
   const details = el("dl");
   const args = el("pre", "arguments", payload.arguments === undefined ? "" : json(payload.arguments));
   const result = el("pre", "result");
-  const duration = el("span", "duration");
+  const duration = el("span", "duration mono");
   for (const [term, value] of [["arguments", args], ["result", result], ["duration", duration]]) {
     const dd = el("dd");
     dd.append(value);
