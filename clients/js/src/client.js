@@ -485,7 +485,9 @@ export class OverseerClient {
     }
     for (const run of this.#runs.values()) {
       if (!run.finished && run.runId) {
-        this.#send({ type: 'resume', run_id: run.runId, after_seq: run.lastSeq, request_id: randomId() });
+        let requestId = randomId();
+        for (const [id, runId] of this.#resumeRequests) if (runId === run.runId) requestId = id;
+        this.#send({ type: 'resume', run_id: run.runId, after_seq: run.lastSeq, request_id: requestId });
       }
     }
     for (const start of this.#starts.values()) {
@@ -611,6 +613,7 @@ export class OverseerClient {
       }
       if (isTerminalEvent(delivered)) {
         this.#cancels.delete(delivered.run_id);
+        for (const [id, runId] of this.#resumeRequests) if (runId === delivered.run_id) this.#resumeRequests.delete(id);
         for (const [requestId, approval] of this.#approvals) {
           if (approval.run === run) {
             this.#approvals.delete(requestId);
@@ -673,6 +676,7 @@ export class OverseerClient {
     // A function may hand out a fresh token: try once more at once; a fixed token will not get better.
     if (typeof this.#token === 'function' && this.#authFailures < 2) {
       this.#attempt += 1;
+      this.#setState('reconnecting', { attempt: this.#attempt, delayMs: 0, closeCode: error.closeCode, reason: error.detail });
       void this.#open();
       return;
     }
