@@ -267,9 +267,14 @@ function follow(threadId) {
   state.overseer.subscribe(threadId, (run) => {
     if (state.threadId !== threadId || state.shownRuns.has(run.runId)) return;
     const user = messageView("user");
-    user.text.textContent = "(sent from elsewhere)";
+    user.text.textContent = "(sent from another tab or the HTTP API)";
     ui.messages.append(user.item);
     showRun(run);
+    // The user's message is stored with the run's start: show what was asked.
+    state.overseer.listMessages(threadId).then((messages) => {
+      const asked = messages.find((message) => message.role === "user" && message.run_id === run.runId);
+      if (asked) user.text.textContent = asked.content;
+    }, () => {});
   });
 }
 

@@ -183,6 +183,29 @@ describe("playground", { skip: skipReason() ?? false }, () => {
     await context.close();
   });
 
+  test("a run started on the open thread from another tab shows up live", async () => {
+    const first = await signedIn(server.base, aliceToken);
+    await first.page.getByRole("button", { name: "New thread" }).click();
+    const current = first.page.locator("#thread-list li.thread[aria-current='true']");
+    await current.waitFor({ timeout: TIMEOUT });
+    const threadId = await current.getAttribute("data-thread-id");
+    await first.page.locator("#raw-list li").filter({ hasText: `"type":"subscribe","thread_id":"${threadId}"` })
+      .waitFor({ state: "attached", timeout: TIMEOUT });
+
+    const second = await signedIn(server.base, aliceToken);
+    await second.page.locator(`#thread-list li[data-thread-id='${threadId}'] button.open`).click();
+    await send(second.page, "What is 6*7?");
+    await waitForStatus(second.page, "completed");
+
+    await waitForStatus(first.page, "completed");
+    await first.page.locator("li.message.user .text").filter({ hasText: "What is 6*7?" }).waitFor({ timeout: TIMEOUT });
+    assert.equal((await lastAnswer(first.page).locator(".tool-card .result").textContent()).trim(), "42");
+    assert.match(await lastAnswer(first.page).locator(".text").textContent(), /42/);
+    assert.deepEqual([...first.problems, ...second.problems], []);
+    await first.context.close();
+    await second.context.close();
+  });
+
   test("at phone width (375x740) everything is on screen, nothing scrolls sideways", async () => {
     const { context, page, problems } = await signedIn(server.base, aliceToken, { width: 375, height: 740 });
     await send(page, "What is 6*7?");
