@@ -2,8 +2,10 @@
 // approvals, a server restart under a run, threads renamed and deleted, phone width.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
-  approvalAgentsFile, freePort, launchBrowser, removeDir, screenshotPath, skipReason, startServer, tempDir, token,
+  REPO, approvalAgentsFile, freePort, launchBrowser, removeDir, screenshotPath, skipReason, startServer, tempDir, token,
 } from "./harness.js";
 
 const TIMEOUT = 20_000;
@@ -287,6 +289,55 @@ describe("playground", { skip: skipReason() ?? false }, () => {
       const card = lastAnswer(page).locator(".tool-card");
       assert.equal(await card.getAttribute("data-state"), "error");
       assert.match(await card.locator(".result").textContent(), /rejected: not now/);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+
+  // The MCP reference server that scripts/test installs for the integration tests (npm ci --prefix integration-tests/mcp).
+  const EVERYTHING = join(REPO, "integration-tests", "mcp", "node_modules", ".bin", "mcp-server-everything");
+  const noEverything = existsSync(EVERYTHING) ? false
+    : `no MCP server at ${EVERYTHING} (npm ci --prefix integration-tests/mcp)`;
+  if (noEverything) console.log(`PROGRESS TEST SKIPPED: ${noEverything}`);
+
+  describe("with a tool that reports progress (MCP)", { skip: noEverything }, () => {
+    let mcp;
+    let mcpDir;
+    let frankToken;
+
+    before(async () => {
+      mcpDir = tempDir("overseer-playground-mcp-");
+      const agents = join(mcpDir, "agents.json");
+      writeFileSync(agents, JSON.stringify({
+        mcp_servers: { everything: { command: EVERYTHING, timeout_seconds: 30 } },
+        agents: [{ name: "supervisor", tools: ["calculator", "wait", "everything__*"] }],
+      }));
+      mcp = await startServer({ port: await freePort(), dataDir: mcpDir, env: { OVERSEER_AGENTS_FILE: agents } });
+      frankToken = token(mcpDir, "frank");
+    });
+
+    after(async () => {
+      await mcp?.stop();
+      if (mcpDir) removeDir(mcpDir);
+    });
+
+    test("the tool card's progress bar follows tool_progress, then shows the result", async () => {
+      const { context, page, problems } = await signedIn(mcp.base, frankToken);
+      await page.evaluate(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          const bar = document.querySelector("li.message.assistant article.tool-card progress:not([hidden])");
+          if (bar && window.__progress.at(-1) !== `${bar.value}/${bar.max}`) window.__progress.push(`${bar.value}/${bar.max}`);
+        }).observe(document.getElementById("messages"), { subtree: true, attributes: true, childList: true, characterData: true });
+      });
+      await send(page, 'use everything__trigger-long-running-operation {"duration":2,"steps":4}');
+      await waitForStatus(page, "completed");
+      const seen = await page.evaluate(() => window.__progress);
+      assert.deepEqual(seen, ["1/4", "2/4", "3/4", "4/4"]);
+      const card = lastAnswer(page).locator("article.tool-card");
+      assert.equal(await card.getAttribute("data-state"), "completed");
+      assert.match(await card.locator("h3").textContent(), /everything__trigger-long-running-operation/);
+      assert.match(await card.locator(".hint").textContent(), /^4\/4/);
       assert.deepEqual(problems, []);
       await context.close();
     });
