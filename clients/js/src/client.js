@@ -194,10 +194,6 @@ export class OverseerClient {
       run._fail(new OverseerError('invalid_argument', 'content must be a non-blank string'));
       return run;
     }
-    if (this.#state === 'closed' && this.#userClosed) {
-      run._fail(new OverseerError('connection_closed', 'the client was closed'));
-      return run;
-    }
     /** @type {Record<string, unknown>} */
     const frame = { type: 'start_agent', content: options.content, request_id: requestId };
     if (options.threadId !== undefined) frame.thread_id = options.threadId;
