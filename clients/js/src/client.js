@@ -609,6 +609,8 @@ export class OverseerClient {
       }
       if (isTerminalEvent(delivered)) {
         this.#cancels.delete(delivered.run_id);
+        // Nothing more comes for it on this connection, and it is not resumed on the next: let it go.
+        this.#runs.delete(delivered.run_id);
         for (const [id, runId] of this.#resumeRequests) if (runId === delivered.run_id) this.#resumeRequests.delete(id);
         for (const [requestId, approval] of this.#approvals) {
           if (approval.run === run) {
