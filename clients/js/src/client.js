@@ -194,10 +194,6 @@ export class OverseerClient {
       run._fail(new OverseerError('invalid_argument', 'content must be a non-blank string'));
       return run;
     }
-    if (this.#state === 'closed' && this.#userClosed) {
-      run._fail(new OverseerError('connection_closed', 'the client was closed'));
-      return run;
-    }
     /** @type {Record<string, unknown>} */
     const frame = { type: 'start_agent', content: options.content, request_id: requestId };
     if (options.threadId !== undefined) frame.thread_id = options.threadId;
@@ -613,6 +609,8 @@ export class OverseerClient {
       }
       if (isTerminalEvent(delivered)) {
         this.#cancels.delete(delivered.run_id);
+        // Nothing more comes for it on this connection, and it is not resumed on the next: let it go.
+        this.#runs.delete(delivered.run_id);
         for (const [id, runId] of this.#resumeRequests) if (runId === delivered.run_id) this.#resumeRequests.delete(id);
         for (const [requestId, approval] of this.#approvals) {
           if (approval.run === run) {

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { OverseerClient, OverseerError } from '../src/index.js';
@@ -31,12 +31,16 @@ before(async () => {
   });
 });
 
+// The server allows 10 connections per user: each test closes its clients.
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
 after(async () => {
-  for (const c of clients) c.close();
   await server?.close();
 });
 
-describe('OverseerClient over the WebSocket', () => {
+describe('OverseerClient over the WebSocket', { timeout: 90000 }, () => {
   test('connect answers the first frame and reports its states', async () => {
     const c = client();
     const states = [];
