@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -86,6 +87,7 @@ public final class HttpTransport {
     private final SseStream sse;
     private final String openApi;
     private final String asyncApi;
+    private final StaticFiles files = new StaticFiles();
     private final PathTemplateMatcher<Map<String, String>> routes = new PathTemplateMatcher<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -133,6 +135,9 @@ public final class HttpTransport {
         if (FIXED_ROUTES.contains(path)) {
             return path;
         }
+        if (StaticFiles.routeOf(path) != null) {
+            return StaticFiles.routeOf(path);
+        }
         PathTemplateMatcher.PathMatchResult<Map<String, String>> match = routes.match(path);
         return match == null ? null : match.getMatchedTemplate();
     }
@@ -151,6 +156,11 @@ public final class HttpTransport {
             return;
         }
         String method = exchange.getRequestMethod().toString();
+        String fileRoute = StaticFiles.routeOf(path);
+        if (fileRoute != null) {
+            serveFile(exchange, method, path, fileRoute);
+            return;
+        }
         switch (path) {
             case "/healthz" -> {
                 if (allow(exchange, method, "GET", path)) {
@@ -216,6 +226,32 @@ public final class HttpTransport {
         }
         Map<String, String> parameters = match.getParameters();
         exchange.dispatch(executor, () -> serve(exchange, path, action, parameters));
+    }
+
+    /** The playground and the client's modules (GET and HEAD), with the headers that keep the page locked down. */
+    private void serveFile(HttpServerExchange exchange, String method, String path, String route) {
+        exchange.putAttachment(EdgeHandler.ROUTE, route);
+        StaticFiles.secure(exchange);
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, StaticFiles.ALLOWED_METHODS);
+            sendProblem(exchange, new ApiProblem(405, "method_not_allowed",
+                    method + " is not allowed on " + path + "; allowed: " + StaticFiles.ALLOWED_METHODS));
+            return;
+        }
+        StaticFiles.StaticFile cached = files.cached(path);
+        if (cached != null) {
+            StaticFiles.send(exchange, cached);
+            return;
+        }
+        // The first request for a file reads it from the jar, off the I/O thread; the answer is written on it.
+        exchange.dispatch(executor, () -> {
+            Optional<StaticFiles.StaticFile> file = files.find(path);
+            if (file.isEmpty()) {
+                sendProblem(exchange, new ApiProblem(404, "not_found", "no resource at " + path));
+                return;
+            }
+            exchange.dispatch(exchange.getIoThread(), () -> StaticFiles.send(exchange, file.get()));
+        });
     }
 
     private void serve(HttpServerExchange exchange, String path, String actionName, Map<String, String> parameters) {
