@@ -218,6 +218,7 @@ export class OverseerClient {
   resumeRun(runId, options = {}) {
     const existing = this.#runs.get(runId);
     if (existing) return existing;
+    this.#finishedRunIds.delete(runId);
     const run = new Run(this.#controller, { runId, threadId: options.threadId ?? null });
     const afterSeq = options.afterSeq ?? 0;
     if (afterSeq > 0) {
@@ -458,12 +459,22 @@ export class OverseerClient {
         this.#onFrame(frame);
       }
     };
-    socket.onerror = () => {};
-    socket.onclose = (close) => {
-      if (generation !== this.#generation) return;
+    let gone = false;
+    /** @param {number} code @param {string} reason */
+    const onGone = (code, reason) => {
+      if (gone || generation !== this.#generation) return;
+      gone = true;
       this.#socket = null;
-      void this.#onClose(close.code, close.reason, established, token, generation);
+      void this.#onClose(code, reason, established, token, generation);
     };
+    // Some WebSocket implementations (Node 20's) report a refused upgrade with an error and never a close.
+    socket.onerror = () => {
+      if (socket.readyState === 0) {
+        onGone(1006, '');
+        try { socket.close(); } catch { /* never opened */ }
+      }
+    };
+    socket.onclose = (close) => onGone(close.code, close.reason);
   }
 
   /** @param {ConnectionInfo} info */
@@ -586,10 +597,14 @@ export class OverseerClient {
   /** @type {Map<string, string>} */
   #resumeRequests = new Map();
 
+  /** @type {Set<string>} */
+  #finishedRunIds = new Set();
+
   /** @param {RunEvent} event */
   #onRunEvent(event) {
     let run = this.#runs.get(event.run_id);
     if (!run) {
+      if (this.#finishedRunIds.has(event.run_id)) return;
       const handlers = this.#subscriptions.get(event.thread_id);
       if (!handlers || handlers.size === 0) return;
       run = new Run(this.#controller, { runId: event.run_id, threadId: event.thread_id });
@@ -609,8 +624,9 @@ export class OverseerClient {
       }
       if (isTerminalEvent(delivered)) {
         this.#cancels.delete(delivered.run_id);
-        // Nothing more comes for it on this connection, and it is not resumed on the next: let it go.
+        // Let the Run go, but remember its id: a late replay of it (a subscription's) must not look like a new run.
         this.#runs.delete(delivered.run_id);
+        this.#finishedRunIds.add(delivered.run_id);
         for (const [id, runId] of this.#resumeRequests) if (runId === delivered.run_id) this.#resumeRequests.delete(id);
         for (const [requestId, approval] of this.#approvals) {
           if (approval.run === run) {
