@@ -1,4 +1,4 @@
-import { OverseerError, problemFrom } from './errors.js';
+import { OverseerError } from './errors.js';
 import { isTerminalEvent } from './events.js';
 import { parseSse } from './sse.js';
 import { backoffDelay } from './backoff.js';

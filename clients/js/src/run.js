@@ -111,9 +111,11 @@ export class Run {
   /** @returns {AsyncIterator<RunEvent>} */
   [Symbol.asyncIterator]() {
     let index = 0;
+    let stopped = false;
     return {
       next: async () => {
         for (;;) {
+          if (stopped) return { value: undefined, done: true };
           if (index < this.#events.length) {
             return { value: this.#events[index++], done: false };
           }
@@ -127,7 +129,7 @@ export class Run {
         }
       },
       return: async () => {
-        index = Number.POSITIVE_INFINITY;
+        stopped = true;
         return { value: undefined, done: true };
       },
     };
