@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.run.RunRejectedException;
 import java.io.File;
 import java.io.IOException;
-import java.lang.reflect.Array;
-import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -142,7 +138,7 @@ class AsyncApiTest {
 
     @Test
     void everyEventTypeOfEventPayload_hasASendMessage_besideTheConnectionsOwnFrames() {
-        Set<String> expected = new HashSet<>(eventTypesOfTheCode());
+        Set<String> expected = new HashSet<>(EventTypes.ofTheCode());
         expected.addAll(CONNECTION_FRAMES);
         assertThat(AsyncApiFrames.serverFrameTypes()).containsExactlyInAnyOrderElementsOf(expected);
     }
@@ -182,27 +178,6 @@ class AsyncApiTest {
 
     private static String violation(String frame) throws IOException {
         return AsyncApiFrames.serverFrameViolation(WsClient.JSON.readTree(frame));
-    }
-
-    /**
-     * The type of every kind of event payload the server code defines: the records of the sealed
-     * {@link EventPayload}, each asked for its type (a constant) on an instance with default components.
-     */
-    private static Set<String> eventTypesOfTheCode() {
-        Set<String> types = new TreeSet<>();
-        for (Class<?> kind : EventPayload.class.getPermittedSubclasses()) {
-            Class<?>[] components = Arrays.stream(kind.getRecordComponents()).map(RecordComponent::getType)
-                    .toArray(Class<?>[]::new);
-            Object[] defaults = Arrays.stream(components).map(component -> Array.get(Array.newInstance(component, 1), 0))
-                    .toArray();
-            try {
-                types.add(((EventPayload) kind.getDeclaredConstructor(components).newInstance(defaults)).type());
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError("cannot build a " + kind.getSimpleName() + " to ask its type", e);
-            }
-        }
-        assertThat(types).hasSize(EventPayload.class.getPermittedSubclasses().length).contains("run_completed");
-        return types;
     }
 
     /** {@code ApproveTool} → {@code approve_tool}: the frame type a {@code ClientFrame} record decodes. */

@@ -15,20 +15,16 @@ import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.dialect.Dialect;
 import com.networknt.schema.dialect.Dialects;
 import com.networknt.schema.keyword.AnnotationKeyword;
-import dev.overseer.core.event.EventPayload;
 import dev.overseer.core.store.ApprovalDecision;
 import dev.overseer.http.ApiActionsModule;
 import dev.overseer.http.ApiRoute;
 import dev.overseer.it.EventStreamClient.Event;
 import java.io.IOException;
-import java.lang.reflect.Array;
-import java.lang.reflect.RecordComponent;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -183,7 +179,7 @@ class OpenApiConformanceTest {
         Set<String> mapped = new TreeSet<>();
         mapping.fieldNames().forEachRemaining(mapped::add);
         assertThat(mapped).as("the event types RunEvent's discriminator maps to a schema")
-                .containsExactlyInAnyOrderElementsOf(eventTypesOfTheCode());
+                .containsExactlyInAnyOrderElementsOf(EventTypes.ofTheCode());
         Set<String> alternatives = new TreeSet<>();
         runEvent.path("oneOf").forEach(alternative -> alternatives.add(alternative.path("$ref").asText()));
         Set<String> targets = new TreeSet<>();
@@ -273,7 +269,7 @@ class OpenApiConformanceTest {
         }
 
         Map<String, String> notEmitted = eventTypesNotProduced();
-        Set<String> expected = new TreeSet<>(eventTypesOfTheCode());
+        Set<String> expected = new TreeSet<>(EventTypes.ofTheCode());
         expected.removeAll(notEmitted.keySet());
         assertThat(emitted).as("event types emitted and validated (not produced here: %s)", notEmitted)
                 .containsExactlyInAnyOrderElementsOf(expected);
@@ -286,28 +282,6 @@ class OpenApiConformanceTest {
     private static Map<String, String> eventTypesNotProduced() {
         return MCP_INSTALLED ? Map.of() : Map.of("tool_progress", "only an MCP server's progress notifications produce it, "
                 + "and the MCP reference server is not installed (npm ci --prefix integration-tests/mcp)");
-    }
-
-    /**
-     * The type of every kind of event payload the server code defines: the records of the sealed
-     * {@link EventPayload}, each asked for its type (a constant) on an instance with default components.
-     */
-    private static Set<String> eventTypesOfTheCode() {
-        Set<String> types = new TreeSet<>();
-        for (Class<?> kind : EventPayload.class.getPermittedSubclasses()) {
-            assertThat(kind.isRecord()).as("%s is a record", kind).isTrue();
-            Class<?>[] components = Arrays.stream(kind.getRecordComponents()).map(RecordComponent::getType)
-                    .toArray(Class<?>[]::new);
-            Object[] defaults = Arrays.stream(components).map(component -> Array.get(Array.newInstance(component, 1), 0))
-                    .toArray();
-            try {
-                types.add(((EventPayload) kind.getDeclaredConstructor(components).newInstance(defaults)).type());
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError("cannot build a " + kind.getSimpleName() + " to ask its type", e);
-            }
-        }
-        assertThat(types).hasSize(EventPayload.class.getPermittedSubclasses().length).contains("run_completed");
-        return types;
     }
 
     /** A sub-agent for the run with a streaming model. */
