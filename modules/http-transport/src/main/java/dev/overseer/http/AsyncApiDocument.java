@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.overseer.core.json.Json;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -50,7 +47,7 @@ public final class AsyncApiDocument {
     public static String json() {
         try {
             return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(
-                    assemble(resource(TEMPLATE_RESOURCE), resource(HttpTransport.OPENAPI_RESOURCE)));
+                    assemble(Resources.text(TEMPLATE_RESOURCE), Resources.text(HttpTransport.OPENAPI_RESOURCE)));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -204,17 +201,6 @@ public final class AsyncApiDocument {
             return node;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(what + " is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = AsyncApiDocument.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -26,9 +26,6 @@ import io.undertow.util.PathTemplateMatcher;
 import io.undertow.util.StatusCodes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -107,7 +104,7 @@ public final class HttpTransport {
         this.settings = settings;
         this.unauthenticated = unauthenticated;
         this.sse = new SseStream(runs, SSE_KEEP_ALIVE);
-        this.openApi = resource(OPENAPI_RESOURCE);
+        this.openApi = Resources.text(OPENAPI_RESOURCE);
         this.asyncApi = AsyncApiDocument.json();
         Map<String, Map<String, String>> byTemplate = new LinkedHashMap<>();
         for (ApiRoute route : ApiActionsModule.ROUTES) {
@@ -370,16 +367,5 @@ public final class HttpTransport {
                 .put("status", problem.status())
                 .put("detail", problem.detail())
                 .put("code", problem.code())));
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = HttpTransport.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
