@@ -1,8 +1,8 @@
 // What the browser tests share: the real fat jar as a child process, tokens from its `token` command, free
-// ports, and Debian's chromium through playwright-core (never a downloaded browser).
+// ports, a TCP proxy whose connections a test can cut, and Debian's chromium through playwright-core (never a downloaded browser).
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,6 +118,59 @@ export async function startServer({ port, dataDir, env = {} }) {
         await exited;
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/**
+ * A TCP proxy on loopback in front of `targetPort`, so that a test can drop the browser's connections as a network
+ * would: `cut(refuseMs)` destroys every open connection (no WebSocket close frame, the browser sees 1006) and
+ * refuses new ones for `refuseMs`.
+ */
+export async function startProxy(targetPort) {
+  const open = new Set();
+  let refusingUntil = 0;
+  const proxy = createServer((downstream) => {
+    if (Date.now() < refusingUntil) {
+      downstream.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, "127.0.0.1");
+    const pair = { downstream, upstream };
+    open.add(pair);
+    const end = () => {
+      downstream.destroy();
+      upstream.destroy();
+      open.delete(pair);
+    };
+    for (const socket of [downstream, upstream]) {
+      socket.on("error", end);
+      socket.on("close", end);
+    }
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+  });
+  await new Promise((ok, fail) => {
+    proxy.once("error", fail);
+    proxy.listen(0, "127.0.0.1", ok);
+  });
+  const { port } = proxy.address();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    /** How many connections were open and were destroyed. */
+    cut(refuseMs = 0) {
+      refusingUntil = Date.now() + refuseMs;
+      const count = open.size;
+      for (const { downstream, upstream } of [...open]) {
+        downstream.destroy();
+        upstream.destroy();
+      }
+      open.clear();
+      return count;
+    },
+    close() {
+      this.cut();
+      return new Promise((ok) => proxy.close(() => ok()));
     },
   };
 }

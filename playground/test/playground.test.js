@@ -1,11 +1,12 @@
 // The playground in chromium against the real fat jar: sign in, a streamed answer with its tool card, cancel,
-// approvals, a server restart under a run, threads renamed and deleted, phone width.
+// approvals, a connection cut under a run, a server restart under a run, threads renamed and deleted, phone width.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  REPO, approvalAgentsFile, freePort, launchBrowser, removeDir, screenshotPath, skipReason, startServer, tempDir, token,
+  REPO, approvalAgentsFile, freePort, launchBrowser, removeDir, screenshotPath, skipReason, startProxy, startServer, tempDir,
+  token,
 } from "./harness.js";
 
 const TIMEOUT = 20_000;
@@ -111,6 +112,9 @@ describe("playground", { skip: skipReason() ?? false }, () => {
     await page.locator("#raw-list li").filter({ hasText: "\"type\":\"run_completed\"" }).waitFor({ timeout: TIMEOUT });
     assert.ok(await page.locator("#raw-list li").filter({ hasText: "\"type\":\"start_agent\"" }).count() >= 1);
     assert.ok(await page.locator("#raw-list li").filter({ hasText: "\"type\":\"tool_completed\"" }).count() >= 1);
+    // The raw view is the wire: the server's own frames are there too, not only run events.
+    assert.ok(await page.locator("#raw-list li").filter({ hasText: "\"type\":\"connection_established\"" }).count() >= 1);
+    assert.ok(await page.locator("#raw-list li").filter({ hasText: "\"type\":\"run_accepted\"" }).count() >= 1);
     await page.screenshot({ path: screenshotPath("desktop-answer"), fullPage: true });
     await page.getByRole("button", { name: "Raw events" }).click();
     await page.screenshot({ path: screenshotPath("desktop"), fullPage: false });
@@ -339,6 +343,49 @@ describe("playground", { skip: skipReason() ?? false }, () => {
       assert.match(await card.locator("h3").textContent(), /everything__trigger-long-running-operation/);
       assert.match(await card.locator(".hint").textContent(), /^4\/4/);
       assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+
+  describe("through a connection that drops", () => {
+    let proxy;
+
+    before(async () => {
+      proxy = await startProxy(server.port);
+    });
+
+    after(async () => {
+      await proxy?.close();
+    });
+
+    test("the socket is cut under a running run: the page reconnects by itself and the run finishes, each event once", async () => {
+      const { context, page, problems } = await signedIn(proxy.base, aliceToken);
+      await send(page, "wait 3 seconds");
+      await lastAnswer(page).locator("article.tool-card[data-state='running']").waitFor({ timeout: TIMEOUT });
+
+      assert.ok(proxy.cut(1_500) >= 1, "the page's WebSocket went through the proxy");
+      await page.locator("#connection[data-state='reconnecting']").waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.locator("#run-status").getAttribute("data-status"), "running");
+
+      await page.locator("#connection[data-state='open']").waitFor({ timeout: TIMEOUT });
+      await waitForStatus(page, "completed");
+      const answer = lastAnswer(page);
+      assert.equal(await answer.locator("article.tool-card").count(), 1);
+      assert.equal(await answer.locator("article.tool-card").getAttribute("data-state"), "completed");
+      assert.equal(await page.locator("li.message.assistant").count(), 1);
+      // The resume went out on the new connection and the server answered it.
+      const resume = page.locator("#raw-list li").filter({ hasText: "\"type\":\"resume\"" });
+      await resume.first().waitFor({ state: "attached", timeout: TIMEOUT });
+      const runId = await answer.getAttribute("data-run");
+      assert.match(await resume.first().textContent(), new RegExp(`"run_id":"${runId}"`));
+      const frames = await page.locator("#raw-list li pre").evaluateAll((items, id) => items
+        .map((item) => JSON.parse(item.textContent))
+        .filter((frame) => frame.run_id === id && typeof frame.seq === "number"), runId);
+      assert.deepEqual(frames.map((frame) => frame.seq), frames.map((_, index) => index + 1), "every event of the run once, in order");
+      assert.equal(frames.at(-1).type, "run_completed");
+      // While the proxy refused connections the browser logged each failed connection; nothing else went wrong.
+      const network = /^console: (WebSocket connection to '.*' failed|Failed to load resource)|net::ERR_/;
+      assert.deepEqual(problems.filter((problem) => !network.test(problem)), []);
       await context.close();
     });
   });

@@ -57,6 +57,8 @@ import { RunsApi, ThreadsApi } from './http.js';
  * @property {(state: ConnectionState, detail: {attempt: number, delayMs?: number, closeCode?: number, reason?: string}) => void} state
  * @property {(error: OverseerError) => void} error a fatal error: the client is closed
  * @property {(info: ConnectionInfo) => void} connection every (re)connection, with the server's first frame
+ * @property {(direction: 'in' | 'out', frame: Record<string, unknown>) => void} frame every frame handed to the
+ *   socket (`out`) or parsed from it (`in`), as it goes over the wire: for developer tools and logs
  */
 
 const RETRYABLE_START_CODES = new Set(['rate_limited', 'unavailable']);
@@ -97,7 +99,7 @@ export class OverseerClient {
   /** @type {{resolve: (info: ConnectionInfo) => void, reject: (error: OverseerError) => void}[]} */
   #connectWaiters = [];
   /** @type {{[K in keyof ClientEvents]: Set<ClientEvents[K]>}} */
-  #listeners = { state: new Set(), error: new Set(), connection: new Set() };
+  #listeners = { state: new Set(), error: new Set(), connection: new Set(), frame: new Set() };
 
   /** @type {Map<string, Run>} every run followed, by run id */
   #runs = new Map();
@@ -151,7 +153,7 @@ export class OverseerClient {
   get connection() { return this.#state === 'open' ? this.#info : null; }
 
   /**
-   * Listens to `state` changes, fatal `error`s, or each new `connection`.
+   * Listens to `state` changes, fatal `error`s, each new `connection`, or every `frame` in and out.
    * @template {keyof ClientEvents} K
    * @param {K} name
    * @param {ClientEvents[K]} listener
@@ -367,6 +369,7 @@ export class OverseerClient {
     }
     try {
       this.#socket.send(JSON.stringify(frame));
+      this.#emitFrame('out', frame);
       return true;
     } catch {
       return false;
@@ -452,6 +455,7 @@ export class OverseerClient {
         return;
       }
       if (frame === null || typeof frame !== 'object') return;
+      this.#emitFrame('in', frame);
       if (frame.type === 'connection_established') {
         established = true;
         this.#onEstablished(frame);
@@ -720,6 +724,13 @@ export class OverseerClient {
   #rejectPings() {
     for (const ping of this.#pings.splice(0)) {
       ping.reject(new OverseerError('connection_lost', 'the connection dropped before the pong arrived'));
+    }
+  }
+
+  /** @param {'in' | 'out'} direction @param {Record<string, unknown>} frame */
+  #emitFrame(direction, frame) {
+    for (const listener of [...this.#listeners.frame]) {
+      try { listener(direction, frame); } catch { /* ignored */ }
     }
   }
 

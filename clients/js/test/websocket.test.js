@@ -69,6 +69,26 @@ describe('OverseerClient over the WebSocket', { timeout: 90000 }, () => {
     assert.deepEqual(await collect(run), events);
   });
 
+  test("on('frame') sees every frame over the wire, both ways, in order", async () => {
+    const c = client();
+    /** @type {[string, Record<string, unknown>][]} */
+    const frames = [];
+    c.on('frame', (direction, frame) => frames.push([direction, frame]));
+    const run = c.startRun({ content: 'What is 6*7?', requestId: 'frames-1' });
+    const events = await collect(run);
+    await c.ping();
+    const sent = frames.filter(([direction]) => direction === 'out').map(([, frame]) => frame);
+    const received = frames.filter(([direction]) => direction === 'in').map(([, frame]) => frame);
+    assert.deepEqual(sent[0], { type: 'start_agent', content: 'What is 6*7?', request_id: 'frames-1' });
+    assert.equal(sent.at(-1)?.type, 'ping');
+    assert.equal(received[0].type, 'connection_established');
+    assert.equal(received[1].type, 'run_accepted');
+    assert.equal(received[1].request_id, 'frames-1');
+    // The run's events arrive as stored, each once; the last frame is the ping's answer.
+    assert.deepEqual(received.filter((frame) => typeof frame.seq === 'number'), events);
+    assert.equal(received.at(-1)?.type, 'pong');
+  });
+
   test('a repeated requestId starts nothing: the same run is answered', async () => {
     const c = client();
     const first = c.startRun({ content: 'What is 2+3?', requestId: 'same-request-1' });
