@@ -351,6 +351,38 @@ class ManyNodesTest {
     }
 
     @Test
+    void activeRuns_areVacuumedByTheNodesEverySecond_soEndedRunsLeaveNoDeadRows() throws Exception {
+        assumeTrue(TestDatabase.postgres(), "PostgreSQL keeps a deleted row until a vacuum removes it");
+        String token = Jwts.signed(TestServer.SECRET, "housekeeping");
+        try (Nodes nodes = Nodes.start("vacuum", Map.of());
+                java.sql.Connection database = java.sql.DriverManager.getConnection(nodes.databaseUrl(),
+                        TestDatabase.user(), "")) {
+            for (int i = 0; i < 20; i++) {
+                NodeProcess node = i % 2 == 0 ? nodes.a() : nodes.b();
+                String thread = node.json(token, "POST", "/api/threads", "{}").path("id").asText();
+                JsonNode run = node.json(token, "POST", "/api/threads/" + thread + "/runs?wait=true",
+                        "{\"content\":\"What is 6*7?\"}");
+                assertThat(run.path("status").asText()).isEqualTo("completed");
+            }
+            long vacuums = activeRunsStatistic(database, "vacuum_count");
+            await("active_runs vacuumed again").atMost(Duration.ofSeconds(10)).until(() ->
+                    activeRunsStatistic(database, "vacuum_count") >= vacuums + 2);
+            await("the 20 ended runs' rows removed").atMost(Duration.ofSeconds(10)).until(() ->
+                    activeRunsStatistic(database, "n_dead_tup") == 0);
+        }
+    }
+
+    /** A column of {@code pg_stat_user_tables} for {@code active_runs} (the statistics lag by up to half a second). */
+    private static long activeRunsStatistic(java.sql.Connection database, String column) throws java.sql.SQLException {
+        try (java.sql.Statement sql = database.createStatement();
+                java.sql.ResultSet row = sql.executeQuery(
+                        "SELECT " + column + " FROM pg_stat_user_tables WHERE relname = 'active_runs'")) {
+            assertThat(row.next()).as("statistics of active_runs").isTrue();
+            return row.getLong(1);
+        }
+    }
+
+    @Test
     void activeRunLimit_holdsAcrossNodes_evenForStartsRacingOnBoth() throws Exception {
         assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
         String token = Jwts.signed(TestServer.SECRET, "limited-user");

@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
  * ADR 0020): every third of the lease, one statement renews the lease of every run this node owns (in the event
  * writer's next batch, which also inserts and deletes those rows: ADR 0022), then the
  * runs whose lease has expired are failed {@code interrupted}. Renewal goes on until {@link #close}, which comes
- * after this node's own runs have ended.
+ * after this node's own runs have ended. On PostgreSQL it also vacuums {@code active_runs} every second (ADR 0034).
  */
 @Singleton
 public final class RunLeases implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunLeases.class);
+    static final long VACUUM_EVERY_MILLIS = 1_000;
 
     private final RunStore runs;
     private final EventWriter writer;
@@ -65,10 +66,22 @@ public final class RunLeases implements AutoCloseable {
         return terminals;
     }
 
-    /** Starts renewing and reaping, every third of the lease. */
+    /** Starts renewing and reaping, every third of the lease, and on PostgreSQL vacuuming, every second. */
     public void start() {
         long period = node.renewEvery().toMillis();
         timer.scheduleWithFixedDelay(this::round, period, period, TimeUnit.MILLISECONDS);
+        if (signals.shared()) {
+            timer.scheduleWithFixedDelay(this::vacuum, VACUUM_EVERY_MILLIS, VACUUM_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A failed vacuum (the database unreachable, which renewal logs) is tried again next second. */
+    private void vacuum() {
+        try {
+            runs.vacuumActiveRuns();
+        } catch (RuntimeException e) {
+            LOG.debug("vacuuming active_runs failed", e);
+        }
     }
 
     /** One renewal, then one reaping; a failure (the database unreachable) is logged and tried again next round. */

@@ -68,15 +68,23 @@ public final class Database implements AutoCloseable {
     static final int H2_CACHE_KIB = 1024;
 
     /**
-     * Settings an H2 file URL gets unless it sets them itself. {@code WRITE_DELAY=0}: H2 keeps commits in
+     * Settings a URL gets unless it sets them itself. On an H2 file: {@code WRITE_DELAY=0}: H2 keeps commits in
      * memory for up to half a second by default, so a crash lost runs the server already accepted; every
      * commit is written at once. {@code CACHE_SIZE}: a copy-on-write B-tree puts a new copy of each changed
      * page in the cache, so under a steady write load the cache is a population of objects that live for a
      * few garbage collections, which the collector copies at every young pause (16 MiB of them made pauses of
      * 17–37 ms; 2 MiB, 4–10 ms; 1 MiB beat 2 MiB by 7% in runs/s, and 512 KiB was
      * no better). Reads the cache misses come from the operating system's file cache.
+     *
+     * <p>A PostgreSQL URL gets {@code reWriteBatchedInserts=true} unless it sets it: the driver sends a JDBC batch
+     * of inserts as multi-row {@code INSERT}s instead of one statement execution per row, which the event writer's
+     * batches (events, runs, {@code active_runs}) are made of (ADR 0034).
      */
     static String tuned(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return jdbcUrl.contains("reWriteBatchedInserts=") ? jdbcUrl
+                    : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
+        }
         if (!isH2File(jdbcUrl)) {
             return jdbcUrl;
         }

@@ -371,6 +371,16 @@ public final class RunStore {
                 .execute();
     }
 
+    /**
+     * PostgreSQL only: vacuums {@code active_runs}, the one table every run inserts a row into and deletes it from.
+     * Left to autovacuum (at most once a minute), its dead rows pile up by the thousand a second under load, and
+     * every admission's count and thread check wades through them (ADR 0034). Skips the table when another node is
+     * vacuuming it, and never truncates it (truncating takes a lock that would stall the event writer).
+     */
+    public void vacuumActiveRuns() {
+        jdbi.useHandle(handle -> handle.execute("VACUUM (SKIP_LOCKED, TRUNCATE false) active_runs"));
+    }
+
     /** Which active runs a recovery fails. */
     public enum Abandoned {
         /** At the start of the only node (H2): every active run, whoever owned it. */

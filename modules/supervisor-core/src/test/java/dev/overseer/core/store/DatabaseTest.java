@@ -25,8 +25,18 @@ class DatabaseTest {
     }
 
     @Test
+    void aPostgresqlUrl_sendsBatchesOfInsertsAsMultiRowInserts() {
+        assertThat(Database.tuned("jdbc:postgresql://db/overseer"))
+                .isEqualTo("jdbc:postgresql://db/overseer?reWriteBatchedInserts=true");
+        assertThat(Database.tuned("jdbc:postgresql://db/overseer?ssl=true"))
+                .isEqualTo("jdbc:postgresql://db/overseer?ssl=true&reWriteBatchedInserts=true");
+        assertThat(Database.tuned("jdbc:postgresql://db/overseer?reWriteBatchedInserts=false"))
+                .isEqualTo("jdbc:postgresql://db/overseer?reWriteBatchedInserts=false");
+    }
+
+    @Test
     void otherUrls_areLeftAlone() {
-        for (String url : List.of("jdbc:h2:mem:test", "jdbc:h2:tcp://db/overseer", "jdbc:postgresql://db/overseer")) {
+        for (String url : List.of("jdbc:h2:mem:test", "jdbc:h2:tcp://db/overseer")) {
             assertThat(Database.tuned(url)).isEqualTo(url);
         }
     }
