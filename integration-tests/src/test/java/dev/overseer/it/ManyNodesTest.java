@@ -219,18 +219,9 @@ class ManyNodesTest {
             throws Exception {
         assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
         String token = Jwts.signed(TestServer.SECRET, "listener");
-        try (Nodes nodes = Nodes.start("listener", Map.of())) {
+        try (Nodes nodes = Nodes.start("listener", Map.of()); ListenerCut listener = new ListenerCut(nodes)) {
             NodeProcess a = nodes.a();
             NodeProcess b = nodes.b();
-            String database;
-            try (java.sql.Connection nodesDatabase = java.sql.DriverManager.getConnection(nodes.databaseUrl(),
-                    TestDatabase.user(), "")) {
-                database = nodesDatabase.getCatalog();
-            }
-            // A database cannot refuse connections from a session of its own: this one is the server's default.
-            java.sql.Connection admin = java.sql.DriverManager.getConnection(
-                    nodes.databaseUrl().replace("/" + database, "/postgres"), TestDatabase.user(), "");
-            java.sql.Statement sql = admin.createStatement();
             String thread = a.json(token, "POST", "/api/threads", "{}").path("id").asText();
             try (WsClient follower = WsClient.connect(b.ws(), token)) {
                 assertThat(follower.next().path("type").asText()).isEqualTo("connection_established");
@@ -241,24 +232,96 @@ class ManyNodesTest {
 
                 // B's LISTEN connection is cut and cannot come back until the run has ended on A: the
                 // notification of its last commit never reaches B.
-                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
-                try (java.sql.ResultSet cut = sql.executeQuery("""
-                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE application_name = 'overseer-node-signals node_b'""")) {
-                    assertThat(cut.next()).as("B's listening connection").isTrue();
-                }
+                listener.cut("node_b");
                 await("run " + run + " ends on A").atMost(Duration.ofSeconds(20)).until(() ->
                         a.json(token, "GET", "/api/runs/" + run, null).path("status").asText().equals("completed"));
                 Thread.sleep(500);
-                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
+                listener.restore();
 
                 List<JsonNode> followed = follower.runEvents(run);
                 List<JsonNode> stored = b.events(token, run);
                 assertThat(stored.get(stored.size() - 1).path("type").asText()).isEqualTo("run_completed");
                 assertThat(followed).as("resume on B across B's listener reconnecting").containsExactlyElementsOf(stored);
-            } finally {
+            }
+        }
+    }
+
+    @Test
+    void runAdmittedWhileASubscribersNodeIsNotListening_reachesTheSubscriberOnceItListensAgain() throws Exception {
+        assumeTrue(TestDatabase.postgres(), "several nodes share PostgreSQL");
+        String token = Jwts.signed(TestServer.SECRET, "subscriber-across-a-gap");
+        try (Nodes nodes = Nodes.start("gap", Map.of()); ListenerCut listener = new ListenerCut(nodes)) {
+            NodeProcess a = nodes.a();
+            String thread = a.json(token, "POST", "/api/threads", "{}").path("id").asText();
+            try (WsClient subscriber = WsClient.connect(nodes.b().ws(), token)) {
+                assertThat(subscriber.next().path("type").asText()).isEqualTo("connection_established");
+                subscriber.subscribe(thread, "s");
+                String before = a.json(token, "POST", "/api/threads/" + thread + "/runs?wait=true",
+                        "{\"content\":\"What is 6*7?\"}").path("id").asText();
+                assertThat(subscriber.runEvents(before)).as("a run while B listens").containsExactlyElementsOf(
+                        a.events(token, before));
+
+                // B does not hear the admission of this run: its LISTEN connection is down until the run waits in
+                // its tool on A.
+                listener.cut("node_b");
+                String during = a.json(token, "POST", "/api/threads/" + thread + "/runs",
+                        "{\"content\":\"wait 3 seconds\"}").path("id").asText();
+                awaitWaiting(a, token, during);
+                listener.restore();
+
+                List<JsonNode> followed = subscriber.runEvents(during);
+                List<JsonNode> stored = a.events(token, during);
+                assertThat(stored.get(stored.size() - 1).path("type").asText()).isEqualTo("run_completed");
+                assertThat(followed).as("the run admitted while B did not listen, subscribed on B")
+                        .containsExactlyElementsOf(stored);
+
+                // And the next run is told once, as usual.
+                String after = a.json(token, "POST", "/api/threads/" + thread + "/runs?wait=true",
+                        "{\"content\":\"What is 6*7?\"}").path("id").asText();
+                assertThat(subscriber.runEvents(after)).containsExactlyElementsOf(a.events(token, after));
+            }
+        }
+    }
+
+    /**
+     * Cuts a node's LISTEN connection to the nodes' database and keeps it from coming back until {@link #restore}
+     * (or close): the database refuses new connections meanwhile. A database cannot refuse connections from a
+     * session of its own, so this one is on the server's default database.
+     */
+    private static final class ListenerCut implements AutoCloseable {
+        private final String database;
+        private final java.sql.Connection admin;
+
+        ListenerCut(Nodes nodes) throws java.sql.SQLException {
+            try (java.sql.Connection nodesDatabase = java.sql.DriverManager.getConnection(nodes.databaseUrl(),
+                    TestDatabase.user(), "")) {
+                database = nodesDatabase.getCatalog();
+            }
+            admin = java.sql.DriverManager.getConnection(nodes.databaseUrl().replace("/" + database, "/postgres"),
+                    TestDatabase.user(), "");
+        }
+
+        void cut(String nodeId) throws java.sql.SQLException {
+            try (java.sql.Statement sql = admin.createStatement()) {
+                sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
+                try (java.sql.ResultSet cut = sql.executeQuery("""
+                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE application_name = 'overseer-node-signals %s'""".formatted(nodeId))) {
+                    assertThat(cut.next()).as("the listening connection of %s", nodeId).isTrue();
+                }
+            }
+        }
+
+        void restore() throws java.sql.SQLException {
+            try (java.sql.Statement sql = admin.createStatement()) {
                 sql.execute("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
-                admin.close();
+            }
+        }
+
+        @Override
+        public void close() throws java.sql.SQLException {
+            try (admin) {
+                restore();
             }
         }
     }

@@ -12,10 +12,12 @@ import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * node follows it exactly as it follows a run of its own. A mirror reads the run's new events after the last seq
  * it published whenever the owner announces a commit ({@link NodeSignals#EVENTS}), and all mirrors read again when
  * this node starts listening again (what was announced meanwhile was lost). A mirror ends with its run's terminal
- * event, whoever stored it (the owner, or a node that failed it when its lease expired).
+ * event, whoever stored it (the owner, or a node that failed it when its lease expired). Listening again, it also
+ * hands the watchers of a thread the run another node admitted there meanwhile, if it is still active; a run that
+ * began and ended while this node was not listening is not told to them (its messages are on the thread).
  */
 @Singleton
 public final class RemoteRuns {
@@ -62,12 +66,16 @@ public final class RemoteRuns {
      * when the run has ended, or on H2 (one node, so a run not in this process's registry is not running).
      */
     public Optional<ActiveRun> follow(RunRecord run) {
+        return mirror(run).map(mirror -> mirror.run);
+    }
+
+    private Optional<Mirror> mirror(RunRecord run) {
         if (!signals.shared() || !run.status().active() || registry.get(run.id()).isPresent()) {
             return Optional.empty();
         }
         Mirror mirror = mirrors.computeIfAbsent(run.id(), id -> new Mirror(new ActiveRun(id, run.threadId(), run.userId())));
         mirror.catchUp();
-        return Optional.of(mirror.run);
+        return Optional.of(mirror);
     }
 
     /** Whether other nodes may run runs of this database (PostgreSQL); on H2 every active run is in the registry. */
@@ -96,11 +104,16 @@ public final class RemoteRuns {
         }
         ThreadId thread = ThreadId.parse(parts[0]);
         RunId run = RunId.parse(parts[1]);
-        if (!watchers.isWatched(thread) || registry.get(run).isPresent()) {
-            return;
+        if (watchers.isWatched(thread) && registry.get(run).isEmpty()) {
+            handOverInTurn(thread, run);
         }
-        // A thread's runs are announced one after another; each is handed over only after the one before it,
-        // so a subscriber never gets a run's events before those of the run that preceded it.
+    }
+
+    /**
+     * A thread's runs are handed over one after another; each only after the one before it, so a subscriber never
+     * gets a run's events before those of the run that preceded it.
+     */
+    private void handOverInTurn(ThreadId thread, RunId run) {
         CompletableFuture<Void> handedOver = announcing.compute(thread, (key, previous) ->
                 (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
                         .thenRunAsync(() -> handOver(run), OFF_LISTENER));
@@ -120,23 +133,47 @@ public final class RemoteRuns {
      * often has), its stored events as a finished stream, so that a subscriber here still gets every run.
      */
     private Optional<ActiveRun> forWatchers(RunRecord run) {
-        Optional<ActiveRun> live = follow(run);
+        Optional<Mirror> live = mirror(run);
         if (live.isPresent() || run.status().active()) {
-            return live;
+            // A run found again when listening again may have been handed over already.
+            return live.filter(mirror -> mirror.toldWatchers.compareAndSet(false, true)).map(mirror -> mirror.run);
         }
         ActiveRun ended = new ActiveRun(run.id(), run.threadId(), run.userId());
         events.list(run.id(), run.threadId(), 0, MAX_EVENTS_PER_READ).forEach(ended::publish);
         return Optional.of(ended);
     }
 
+    /** Listening again: every mirror reads what it missed, and watched threads get the runs admitted meanwhile. */
     private void catchUpAll() {
         mirrors.values().forEach(Mirror::catchUpSoon);
+        Set<ThreadId> watched = watchers.watched();
+        if (watched.isEmpty()) {
+            return;
+        }
+        OFF_LISTENER.execute(() -> {
+            // Taken before the read: a run whose mirror ended before this is not active any more when read.
+            Set<RunId> told = mirrors.entrySet().stream()
+                    .filter(entry -> entry.getValue().toldWatchers.get())
+                    .map(Map.Entry::getKey)
+                    .collect(Collectors.toSet());
+            try {
+                runs.activeElsewhere(watched).forEach((thread, run) -> {
+                    if (!told.contains(run)) {
+                        handOverInTurn(thread, run);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("reading the runs other nodes admitted on watched threads failed", e);
+            }
+        });
     }
 
     /** One mirrored run: its stream and the last seq published into it. */
     private final class Mirror {
         final ActiveRun run;
         volatile int lastSeq;
+        /** Whether this node's watchers of the thread were handed the run. */
+        final AtomicBoolean toldWatchers = new AtomicBoolean();
         private final AtomicBoolean scheduled = new AtomicBoolean();
 
         Mirror(ActiveRun run) {

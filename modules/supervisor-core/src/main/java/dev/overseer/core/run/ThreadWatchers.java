@@ -37,6 +37,11 @@ public final class ThreadWatchers {
         }
     }
 
+    /** The threads someone here watches, now. */
+    public Set<ThreadId> watched() {
+        return Set.copyOf(watchers.keySet());
+    }
+
     /** Whether anyone here watches the thread. */
     public boolean isWatched(ThreadId thread) {
         return watchers.containsKey(thread);

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -369,6 +370,21 @@ public final class RunStore {
                 .bind("expires", clock.instant().plus(node.lease()).toEpochMilli())
                 .bind("node", node.nodeId())
                 .execute();
+    }
+
+    /** The active run that another node owns on each of these threads that has one (a thread has at most one). */
+    public Map<ThreadId, RunId> activeElsewhere(Collection<ThreadId> threads) {
+        Map<ThreadId, RunId> active = new HashMap<>();
+        if (threads.isEmpty()) {
+            return active;
+        }
+        jdbi.useHandle(handle -> handle.createQuery(
+                        "SELECT thread_id, run_id FROM active_runs WHERE thread_id = ANY(:threads) AND owner_node <> :node")
+                .bindArray("threads", String.class, threads.stream().map(ThreadId::value).toList())
+                .bind("node", node.nodeId())
+                .map((rs, ctx) -> Map.entry(new ThreadId(rs.getString("thread_id")), new RunId(rs.getString("run_id"))))
+                .forEach(entry -> active.put(entry.getKey(), entry.getValue())));
+        return active;
     }
 
     /**
