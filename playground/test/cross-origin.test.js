@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { connect } from "node:net";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { REPO, freePort, launchBrowser, removeDir, skipReason, startServer, tempDir, token } from "./harness.js";
+import { REPO, freePort, launchBrowser, skipReason, startServer } from "./harness.js";
 
 const PAGE_DIR = new URL("./cross-origin/", import.meta.url).pathname;
 const CLIENT_DIR = join(REPO, "clients", "js", "src");
@@ -52,7 +52,6 @@ function rawUpgrade(port, origin) {
 
 describe("another origin", { skip: skipReason() ?? false }, () => {
   let overseer;
-  let dataDir;
   let foreign;
   let foreignPort;
   let browser;
@@ -60,12 +59,7 @@ describe("another origin", { skip: skipReason() ?? false }, () => {
   before(async () => {
     foreignPort = await freePort();
     foreign = await serveForeignPage(foreignPort);
-    dataDir = tempDir("overseer-playground-cors-");
-    overseer = await startServer({
-      port: await freePort(),
-      dataDir,
-      env: { OVERSEER_CORS_ORIGINS: `http://127.0.0.1:${foreignPort}` },
-    });
+    overseer = await startServer({ env: { OVERSEER_CORS_ORIGINS: `http://127.0.0.1:${foreignPort}` } });
     browser = await launchBrowser();
   });
 
@@ -73,7 +67,6 @@ describe("another origin", { skip: skipReason() ?? false }, () => {
     await browser?.close();
     await overseer?.stop();
     await new Promise((ok) => (foreign ? foreign.close(ok) : ok()));
-    if (dataDir) removeDir(dataDir);
   });
 
   async function openForeign(origin) {
@@ -88,7 +81,7 @@ describe("another origin", { skip: skipReason() ?? false }, () => {
     const upgrades = [];
     page.on("websocket", (socket) => upgrades.push(socket.url()));
     const result = await page.evaluate(([base, t]) => window.overseerFromAfar(base, t),
-      [overseer.base, token(dataDir, "dora")]);
+      [overseer.base, overseer.token("dora")]);
 
     assert.equal(result.error, undefined, JSON.stringify(result.error));
     assert.equal(result.origin, `http://127.0.0.1:${foreignPort}`);
@@ -105,7 +98,7 @@ describe("another origin", { skip: skipReason() ?? false }, () => {
     // localhost and 127.0.0.1 are two origins: the same page, from the one the server does not list.
     const page = await openForeign(`http://localhost:${foreignPort}`);
     const result = await page.evaluate(([base, t]) => window.overseerFromAfar(base, t),
-      [overseer.base, token(dataDir, "dora")]);
+      [overseer.base, overseer.token("dora")]);
     assert.ok(result.error, JSON.stringify(result));
     assert.equal(result.created, undefined);
 

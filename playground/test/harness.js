@@ -58,10 +58,14 @@ export function approvalAgentsFile(dataDir) {
 }
 
 /**
- * Starts `java -jar overseer.jar serve` on `port` with `dataDir`, and waits until /readyz answers 200.
- * `stop()` ends it (SIGTERM, then SIGKILL) and waits for the process to exit.
+ * Starts `java -jar overseer.jar serve` on `port` (a free one when absent) with `dataDir`, and waits until /readyz
+ * answers 200. Without a `dataDir` it makes one, which `stop()` removes. `stop()` ends the server (SIGTERM, then
+ * SIGKILL) and waits for the process to exit; `token(user)` signs a token for it.
  */
-export async function startServer({ port, dataDir, env = {} }) {
+export async function startServer({ port, dataDir, env = {} } = {}) {
+  const ownsDataDir = dataDir === undefined;
+  dataDir ??= tempDir("overseer-playground-");
+  port ??= await freePort();
   mkdirSync(dataDir, { recursive: true });
   const log = [];
   const child = spawn(JAVA, ["-jar", JAR, "serve", "--port", String(port)], {
@@ -103,6 +107,7 @@ export async function startServer({ port, dataDir, env = {} }) {
     port,
     base,
     dataDir,
+    token: (user) => token(dataDir, user),
     log: () => log.join(""),
     /** Kills the process at once (SIGKILL), as a crash would. */
     async kill() {
@@ -118,6 +123,7 @@ export async function startServer({ port, dataDir, env = {} }) {
         await exited;
         clearTimeout(timer);
       }
+      if (ownsDataDir) removeDir(dataDir);
     },
   };
 }

@@ -6,7 +6,6 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   REPO, approvalAgentsFile, freePort, launchBrowser, removeDir, screenshotPath, skipReason, startProxy, startServer, tempDir,
-  token,
 } from "./harness.js";
 
 const TIMEOUT = 20_000;
@@ -14,20 +13,17 @@ const TIMEOUT = 20_000;
 describe("playground", { skip: skipReason() ?? false }, () => {
   let browser;
   let server;
-  let dataDir;
   let aliceToken;
 
   before(async () => {
-    dataDir = tempDir("overseer-playground-");
-    server = await startServer({ port: await freePort(), dataDir });
-    aliceToken = token(dataDir, "alice");
+    server = await startServer();
+    aliceToken = server.token("alice");
     browser = await launchBrowser();
   });
 
   after(async () => {
     await browser?.close();
     await server?.stop();
-    if (dataDir) removeDir(dataDir);
   });
 
   /** A page signed in as `user`; problems the page itself reports (CSP violations, errors) are collected. */
@@ -257,11 +253,10 @@ describe("playground", { skip: skipReason() ?? false }, () => {
     before(async () => {
       approvalsDir = tempDir("overseer-playground-approvals-");
       approvals = await startServer({
-        port: await freePort(),
         dataDir: approvalsDir,
         env: { OVERSEER_AGENTS_FILE: approvalAgentsFile(approvalsDir) },
       });
-      bobToken = token(approvalsDir, "bob");
+      bobToken = approvals.token("bob");
     });
 
     after(async () => {
@@ -316,8 +311,8 @@ describe("playground", { skip: skipReason() ?? false }, () => {
         mcp_servers: { everything: { command: EVERYTHING, timeout_seconds: 30 } },
         agents: [{ name: "supervisor", tools: ["calculator", "wait", "everything__*"] }],
       }));
-      mcp = await startServer({ port: await freePort(), dataDir: mcpDir, env: { OVERSEER_AGENTS_FILE: agents } });
-      frankToken = token(mcpDir, "frank");
+      mcp = await startServer({ dataDir: mcpDir, env: { OVERSEER_AGENTS_FILE: agents } });
+      frankToken = mcp.token("frank");
     });
 
     after(async () => {
@@ -400,7 +395,7 @@ describe("playground", { skip: skipReason() ?? false }, () => {
       nodeDir = tempDir("overseer-playground-restart-");
       port = await freePort();
       node = await startServer({ port, dataDir: nodeDir });
-      carolToken = token(nodeDir, "carol");
+      carolToken = node.token("carol");
     });
 
     after(async () => {

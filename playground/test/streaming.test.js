@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { freePort, launchBrowser, removeDir, screenshotPath, skipReason, startServer, tempDir, token } from "./harness.js";
+import { freePort, launchBrowser, screenshotPath, skipReason, startServer } from "./harness.js";
 
 const PIECES = ["The answer ", "is ", "4", "2."];
 const PAUSE_MS = 400;
@@ -44,16 +44,12 @@ function scriptedModel(port) {
 describe("streamed answers", { skip: skipReason() ?? false }, () => {
   let model;
   let overseer;
-  let dataDir;
   let browser;
 
   before(async () => {
     const modelPort = await freePort();
     model = await scriptedModel(modelPort);
-    dataDir = tempDir("overseer-playground-stream-");
     overseer = await startServer({
-      port: await freePort(),
-      dataDir,
       env: { OVERSEER_LLM_BASE_URL: `http://127.0.0.1:${modelPort}/v1`, OVERSEER_LLM_MODEL: "scripted" },
     });
     browser = await launchBrowser();
@@ -63,13 +59,12 @@ describe("streamed answers", { skip: skipReason() ?? false }, () => {
     await browser?.close();
     await overseer?.stop();
     await new Promise((ok) => (model ? model.close(ok) : ok()));
-    if (dataDir) removeDir(dataDir);
   });
 
   test("each delta is appended to the answer as it arrives, before the run completes", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await page.goto(`${overseer.base}/`);
-    await page.getByLabel("Token (a JWT)").fill(token(dataDir, "erin"));
+    await page.getByLabel("Token (a JWT)").fill(overseer.token("erin"));
     await page.getByRole("button", { name: "Connect" }).click();
     await page.locator("#connection[data-state='open']").waitFor({ timeout: 20_000 });
     // Every text the answer shows, in order, as the page changes it.

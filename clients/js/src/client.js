@@ -729,6 +729,8 @@ export class OverseerClient {
 
   /** @param {'in' | 'out'} direction @param {Record<string, unknown>} frame */
   #emitFrame(direction, frame) {
+    // Every frame passes here: without a listener (the usual case) it costs a size check.
+    if (this.#listeners.frame.size === 0) return;
     for (const listener of [...this.#listeners.frame]) {
       try { listener(direction, frame); } catch { /* ignored */ }
     }

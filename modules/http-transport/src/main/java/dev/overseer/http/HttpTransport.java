@@ -132,8 +132,9 @@ public final class HttpTransport {
         if (FIXED_ROUTES.contains(path)) {
             return path;
         }
-        if (StaticFiles.routeOf(path) != null) {
-            return StaticFiles.routeOf(path);
+        String fileRoute = StaticFiles.routeOf(path);
+        if (fileRoute != null) {
+            return fileRoute;
         }
         PathTemplateMatcher.PathMatchResult<Map<String, String>> match = routes.match(path);
         return match == null ? null : match.getMatchedTemplate();

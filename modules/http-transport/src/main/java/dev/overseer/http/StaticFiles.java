@@ -86,18 +86,18 @@ final class StaticFiles {
         return loaded;
     }
 
+    /** The resource under {@link #RESOURCES} a decoded path names, or null. */
     private static String resourceOf(String path) {
-        String resource;
         if (path.equals(ROOT)) {
-            resource = "playground/index.html";
-        } else if (path.startsWith(PLAYGROUND_PREFIX)) {
-            resource = fileName(path.substring(PLAYGROUND_PREFIX.length()), "playground/");
-        } else if (path.startsWith(CLIENT_PREFIX)) {
-            resource = fileName(path.substring(CLIENT_PREFIX.length()), "client/");
-        } else {
-            return null;
+            return "playground/index.html";
         }
-        return resource;
+        if (path.startsWith(PLAYGROUND_PREFIX)) {
+            return fileName(path.substring(PLAYGROUND_PREFIX.length()), "playground/");
+        }
+        if (path.startsWith(CLIENT_PREFIX)) {
+            return fileName(path.substring(CLIENT_PREFIX.length()), "client/");
+        }
+        return null;
     }
 
     /** Adds the headers every answer on these routes carries, the problems included. */
